@@ -1,0 +1,96 @@
+{#- SQL that differs between engines. Each public macro is one dispatch;
+    default__ is ANSI / PostgreSQL, adapters override only where they differ. -#}
+
+{% macro percentile_cont(expression, fraction) %}
+  {{ return(adapter.dispatch('percentile_cont', 'model_drift')(expression, fraction)) }}
+{% endmacro %}
+
+{% macro default__percentile_cont(expression, fraction) -%}
+  percentile_cont({{ fraction }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro spark__percentile_cont(expression, fraction) -%}
+  percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+
+{% macro period_spine(period, start_expression, end_expression) %}
+  {#- One row per period start from start to end inclusive, as column period_start. -#}
+  {{ return(adapter.dispatch('period_spine', 'model_drift')(period, start_expression, end_expression)) }}
+{% endmacro %}
+
+{% macro default__period_spine(period, start_expression, end_expression) -%}
+  select generate_series({{ start_expression }}, {{ end_expression }}, interval '1 {{ period }}') as period_start
+{%- endmacro %}
+
+{% macro duckdb__period_spine(period, start_expression, end_expression) -%}
+  select unnest(generate_series({{ start_expression }}, {{ end_expression }}, interval '1 {{ period }}')) as period_start
+{%- endmacro %}
+
+{% macro spark__period_spine(period, start_expression, end_expression) -%}
+  select explode(sequence({{ start_expression }}, {{ end_expression }}, interval 1 {{ period }})) as period_start
+{%- endmacro %}
+
+
+{% macro hours_between(start_expression, end_expression) %}
+  {{ return(adapter.dispatch('hours_between', 'model_drift')(start_expression, end_expression)) }}
+{% endmacro %}
+
+{% macro default__hours_between(start_expression, end_expression) -%}
+  (extract(epoch from ({{ end_expression }} - {{ start_expression }})) / 3600.0)
+{%- endmacro %}
+
+{% macro duckdb__hours_between(start_expression, end_expression) -%}
+  ((epoch({{ end_expression }}) - epoch({{ start_expression }})) / 3600.0)
+{%- endmacro %}
+
+{% macro spark__hours_between(start_expression, end_expression) -%}
+  ((unix_micros(cast({{ end_expression }} as timestamp)) - unix_micros(cast({{ start_expression }} as timestamp))) / 3600000000.0)
+{%- endmacro %}
+
+
+{% macro iso_day_of_week(expression) %}
+  {#- 1 = Monday ... 7 = Sunday. -#}
+  {{ return(adapter.dispatch('iso_day_of_week', 'model_drift')(expression)) }}
+{% endmacro %}
+
+{% macro default__iso_day_of_week(expression) -%}
+  cast(extract(isodow from {{ expression }}) as {{ dbt.type_int() }})
+{%- endmacro %}
+
+{% macro spark__iso_day_of_week(expression) -%}
+  (pmod(dayofweek({{ expression }}) + 5, 7) + 1)
+{%- endmacro %}
+
+
+{% macro format_number(expression, decimals=0) %}
+  {#- A number as text for the plain-words answers, rounded to `decimals`. -#}
+  {{ return(adapter.dispatch('format_number', 'model_drift')(expression, decimals)) }}
+{% endmacro %}
+
+{% macro default__format_number(expression, decimals=0) -%}
+  cast(round(cast({{ expression }} as numeric(38, 6)), {{ decimals }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro duckdb__format_number(expression, decimals=0) -%}
+  format('{:,.{{ decimals }}f}', cast({{ expression }} as double))
+{%- endmacro %}
+
+
+{% macro day_name(iso_day_expression) -%}
+  case {{ iso_day_expression }}
+    when 1 then 'Monday' when 2 then 'Tuesday' when 3 then 'Wednesday'
+    when 4 then 'Thursday' when 5 then 'Friday' when 6 then 'Saturday'
+    when 7 then 'Sunday'
+  end
+{%- endmacro %}
+
+
+{% macro type_double() %}
+  {#- A 64-bit float. dbt.type_float() is a 32-bit FLOAT on DuckDB, too coarse for metrics. -#}
+  {{ return(adapter.dispatch('type_double', 'model_drift')()) }}
+{% endmacro %}
+
+{% macro default__type_double() -%} double precision {%- endmacro %}
+{% macro duckdb__type_double() -%} double {%- endmacro %}
+{% macro spark__type_double() -%} double {%- endmacro %}

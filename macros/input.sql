@@ -1,0 +1,118 @@
+{#- Where the observations come from, and what their columns are. -#}
+
+{% macro input_relation() %}
+  {#- The FROM target of the staging model: a file read by DuckDB, or the
+      user's table declared as the source model_drift.observations. -#}
+  {%- set s = model_drift.settings() -%}
+  {%- if s.input_path -%}
+    {%- do return(model_drift.read_file(s.input_path)) -%}
+  {%- elif s.input_table -%}
+    {%- do return(source('model_drift', 'observations')) -%}
+  {%- else -%}
+    {{ model_drift.fail("no input is configured: set var model_drift_input_path to a .parquet or .csv file, or model_drift_input_schema and model_drift_input_table to your table (see the README, 'Point it at your data')") }}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro read_file(path) %}
+  {{ return(adapter.dispatch('read_file', 'model_drift')(path)) }}
+{% endmacro %}
+
+{% macro default__read_file(path) %}
+  {{ model_drift.fail("var model_drift_input_path reads a file, which only DuckDB can do; on " ~ target.type ~ " load the file into a table and set model_drift_input_schema and model_drift_input_table instead") }}
+{% endmacro %}
+
+{% macro duckdb__read_file(path) %}
+  {%- set lowered = path | lower -%}
+  {%- if "'" in path -%}
+    {{ model_drift.fail("var model_drift_input_path must not contain a single quote: " ~ path) }}
+  {%- elif lowered.endswith('.parquet') -%}
+    {%- do return("read_parquet('" ~ path ~ "')") -%}
+  {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv') -%}
+    {%- do return("read_csv('" ~ path ~ "', auto_detect = true)") -%}
+  {%- else -%}
+    {{ model_drift.fail("var model_drift_input_path is '" ~ path ~ "'; it must end in .parquet, .csv, .csv.gz or .tsv") }}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro input_columns() %}
+  {#- [{'name': ..., 'data_type': ...}] of the input, in its order. Empty
+      while dbt parses (nothing is queried then). -#}
+  {%- if not execute -%}{%- do return([]) -%}{%- endif -%}
+  {%- set s = model_drift.settings() -%}
+  {%- set relation = model_drift.input_relation() -%}
+  {%- if s.input_path -%}
+    {%- set found = run_query("select count(*) from glob('" ~ s.input_path ~ "')").columns[0].values()[0] -%}
+    {%- if found == 0 -%}
+      {{ model_drift.fail("var model_drift_input_path is '" ~ s.input_path ~ "' but no such file exists (a relative path is relative to the folder dbt runs in)") }}
+    {%- endif -%}
+    {%- set described = run_query("describe select * from " ~ relation) -%}
+    {%- set columns = [] -%}
+    {%- for row in described.rows -%}
+      {%- do columns.append({'name': row[0], 'data_type': row[1]}) -%}
+    {%- endfor -%}
+    {%- do return(columns) -%}
+  {%- else -%}
+    {%- set found = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+    {%- if found is none -%}
+      {{ model_drift.fail("the input table " ~ relation ~ " does not exist; set model_drift_input_schema and model_drift_input_table to your table") }}
+    {%- endif -%}
+    {%- set columns = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+      {%- do columns.append({'name': column.name, 'data_type': column.data_type}) -%}
+    {%- endfor -%}
+    {%- do return(columns) -%}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro type_family(data_type) %}
+  {#- timestamp_tz | timestamp | date | boolean | integer | float | string | other,
+      from the engine's type name (DuckDB, PostgreSQL and Spark spellings). -#}
+  {%- set t = data_type | lower | trim -%}
+  {%- if 'with time zone' in t or t in ['timestamptz', 'timestamp_tz'] -%}{%- do return('timestamp_tz') -%}
+  {%- elif 'timestamp' in t or t.startswith('datetime') -%}{%- do return('timestamp') -%}
+  {%- elif t == 'date' -%}{%- do return('date') -%}
+  {%- elif t in ['boolean', 'bool'] -%}{%- do return('boolean') -%}
+  {%- elif t in ['tinyint', 'smallint', 'integer', 'int', 'bigint', 'hugeint', 'utinyint', 'usmallint', 'uinteger', 'ubigint', 'uhugeint', 'int2', 'int4', 'int8', 'long', 'short', 'byte'] -%}{%- do return('integer') -%}
+  {%- elif t in ['double', 'float', 'real', 'double precision', 'float4', 'float8'] or t.startswith('decimal') or t.startswith('numeric') -%}{%- do return('float') -%}
+  {%- elif t.startswith('varchar') or t.startswith('character') or t.startswith('char') or t in ['text', 'string'] -%}{%- do return('string') -%}
+  {%- else -%}{%- do return('other') -%}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro to_wall_clock(expression, family, timezone) %}
+  {#- A timestamp in the wall-clock time of `timezone`: time-zone-aware values
+      are converted, naive ones are taken as already in that zone. -#}
+  {%- if family == 'timestamp_tz' -%}
+    {{ return(adapter.dispatch('convert_timezone', 'model_drift')(expression, timezone)) }}
+  {%- else -%}
+    {{ return('cast(' ~ expression ~ ' as ' ~ dbt.type_timestamp() ~ ')') }}
+  {%- endif -%}
+{% endmacro %}
+
+{% macro default__convert_timezone(expression, timezone) -%}
+  ({{ expression }} at time zone '{{ timezone }}')
+{%- endmacro %}
+
+{% macro duckdb__convert_timezone(expression, timezone) -%}
+  timezone('{{ timezone }}', {{ expression }})
+{%- endmacro %}
+
+{% macro spark__convert_timezone(expression, timezone) -%}
+  from_utc_timestamp({{ expression }}, '{{ timezone }}')
+{%- endmacro %}
+
+
+{% macro now_wall_clock() %}
+  {#- "Now" for future-timestamp checks: model_drift_as_of, or the run's
+      clock in model_drift_timezone. -#}
+  {%- set s = model_drift.settings() -%}
+  {%- if s.as_of -%}
+    {{ return("cast('" ~ s.as_of ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+  {%- else -%}
+    {{ return(adapter.dispatch('convert_timezone', 'model_drift')(dbt.current_timestamp(), s.timezone)) }}
+  {%- endif -%}
+{% endmacro %}

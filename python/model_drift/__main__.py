@@ -1,0 +1,3 @@
+from model_drift.cli import main
+
+raise SystemExit(main())

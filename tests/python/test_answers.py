@@ -1,0 +1,30 @@
+"""The plain-words printer the demo ends with."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from model_drift.answers import arrival_answers, format_arrival_answers
+from model_drift.cli import main
+
+
+def test_demo_answers_overall_first(demo_build):
+    rows = arrival_answers(demo_build.database)
+    assert [r[:2] for r in rows] == [("all", "all"), ("origin", "EWR"), ("origin", "JFK"), ("origin", "LGA")]
+    text = format_arrival_answers(rows)
+    assert text.splitlines()[0] == "Q2. How often do you receive new data and labels?"
+    assert "Overall: 922.7 rows arrive per day on average" in text
+    assert "0 of 365 days had no rows" in text
+    assert "97.2% of rows have a label" in text
+
+
+def test_cli_prints_the_answer(demo_build):
+    done = subprocess.run([sys.executable, "-m", "model_drift", "answers", str(demo_build.database)],
+                          capture_output=True, text=True, check=True)
+    assert "origin = LGA:" in done.stdout
+
+
+def test_cli_explains_a_missing_database(tmp_path, capsys):
+    assert main(["answers", str(tmp_path / "none.duckdb")]) == 2
+    assert "run `dbt build` first" in capsys.readouterr().err
