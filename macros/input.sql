@@ -1,51 +1,71 @@
 {#- Where the observations come from, and what their columns are. -#}
 
-{% macro input_relation() %}
-  {#- The FROM target of the staging model: a file read by DuckDB, or the
-      user's table declared as the source model_drift.observations. -#}
+{% macro input_kinds() %}
+  {#- The two relations a user can point the package at, and the vars that do it. -#}
   {%- set s = model_drift.settings() -%}
-  {%- if s.input_path -%}
-    {%- do return(model_drift.read_file(s.input_path)) -%}
-  {%- elif s.input_table -%}
-    {%- do return(source('model_drift', 'observations')) -%}
+  {%- do return({
+      'observations': {
+          'path': s.input_path, 'table': s.input_table, 'source': ['model_drift', 'observations'],
+          'path_var': 'model_drift_input_path', 'schema_var': 'model_drift_input_schema', 'table_var': 'model_drift_input_table'},
+      'model_versions': {
+          'path': s.model_versions_path, 'table': s.model_versions_table, 'source': ['model_drift_versions', 'model_versions'],
+          'path_var': 'model_drift_model_versions_path', 'schema_var': 'model_drift_model_versions_schema', 'table_var': 'model_drift_model_versions_table'},
+  }) -%}
+{% endmacro %}
+
+
+{% macro is_configured(kind='observations') %}
+  {%- set k = model_drift.input_kinds()[kind] -%}
+  {%- do return(k.path is not none or k.table is not none) -%}
+{% endmacro %}
+
+
+{% macro input_relation(kind='observations') %}
+  {#- The FROM target for `kind`: a file read by DuckDB, or the user's table
+      declared as a source. -#}
+  {%- set k = model_drift.input_kinds()[kind] -%}
+  {%- if k.path -%}
+    {%- do return(model_drift.read_file(k.path, k.path_var)) -%}
+  {%- elif k.table -%}
+    {%- do return(source(k.source[0], k.source[1])) -%}
   {%- else -%}
-    {{ model_drift.fail("no input is configured: set var model_drift_input_path to a .parquet or .csv file, or model_drift_input_schema and model_drift_input_table to your table (see the README, 'Point it at your data')") }}
+    {{ model_drift.fail("no input is configured: set var " ~ k.path_var ~ " to a .parquet or .csv file, or " ~ k.schema_var ~ " and " ~ k.table_var ~ " to your table (see the README, 'Point it at your data')") }}
   {%- endif -%}
 {% endmacro %}
 
 
-{% macro read_file(path) %}
-  {{ return(adapter.dispatch('read_file', 'model_drift')(path)) }}
+{% macro read_file(path, path_var) %}
+  {{ return(adapter.dispatch('read_file', 'model_drift')(path, path_var)) }}
 {% endmacro %}
 
-{% macro default__read_file(path) %}
-  {{ model_drift.fail("var model_drift_input_path reads a file, which only DuckDB can do; on " ~ target.type ~ " load the file into a table and set model_drift_input_schema and model_drift_input_table instead") }}
+{% macro default__read_file(path, path_var) %}
+  {{ model_drift.fail("var " ~ path_var ~ " reads a file, which only DuckDB can do; on " ~ target.type ~ " load the file into a table and point the matching _schema and _table vars at it instead") }}
 {% endmacro %}
 
-{% macro duckdb__read_file(path) %}
+{% macro duckdb__read_file(path, path_var) %}
   {%- set lowered = path | lower -%}
   {%- if "'" in path -%}
-    {{ model_drift.fail("var model_drift_input_path must not contain a single quote: " ~ path) }}
+    {{ model_drift.fail("var " ~ path_var ~ " must not contain a single quote: " ~ path) }}
   {%- elif lowered.endswith('.parquet') -%}
     {%- do return("read_parquet('" ~ path ~ "')") -%}
   {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv') -%}
     {%- do return("read_csv('" ~ path ~ "', auto_detect = true)") -%}
   {%- else -%}
-    {{ model_drift.fail("var model_drift_input_path is '" ~ path ~ "'; it must end in .parquet, .csv, .csv.gz or .tsv") }}
+    {{ model_drift.fail("var " ~ path_var ~ " is '" ~ path ~ "'; it must end in .parquet, .csv, .csv.gz or .tsv") }}
   {%- endif -%}
 {% endmacro %}
 
 
-{% macro input_columns() %}
+{% macro input_columns(kind='observations') %}
   {#- [{'name': ..., 'data_type': ...}] of the input, in its order. Empty
       while dbt parses (nothing is queried then). -#}
   {%- if not execute -%}{%- do return([]) -%}{%- endif -%}
-  {%- set s = model_drift.settings() -%}
-  {%- set relation = model_drift.input_relation() -%}
-  {%- if s.input_path -%}
-    {%- set found = run_query("select count(*) from glob('" ~ s.input_path ~ "')").columns[0].values()[0] -%}
+  {%- set k = model_drift.input_kinds()[kind] -%}
+  {%- set relation = model_drift.input_relation(kind) -%}
+  {%- if k.path -%}
+    {%- set found = run_query("select count(*) from glob('" ~ k.path ~ "')").columns[0].values()[0] -%}
     {%- if found == 0 -%}
-      {{ model_drift.fail("var model_drift_input_path is '" ~ s.input_path ~ "' but no such file exists (a relative path is relative to the folder dbt runs in)") }}
+      {{ model_drift.fail("var " ~ k.path_var ~ " is '" ~ k.path ~ "' but no such file exists (a relative path is relative to the folder dbt runs in)") }}
     {%- endif -%}
     {%- set described = run_query("describe select * from " ~ relation) -%}
     {%- set columns = [] -%}
@@ -56,7 +76,7 @@
   {%- else -%}
     {%- set found = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
     {%- if found is none -%}
-      {{ model_drift.fail("the input table " ~ relation ~ " does not exist; set model_drift_input_schema and model_drift_input_table to your table") }}
+      {{ model_drift.fail("the table " ~ relation ~ " does not exist; set " ~ k.schema_var ~ " and " ~ k.table_var ~ " to your table") }}
     {%- endif -%}
     {%- set columns = [] -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}

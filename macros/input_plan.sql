@@ -165,3 +165,81 @@
   {%- endfor -%}
   {%- do return(found) -%}
 {% endmacro %}
+
+
+{% macro staged_task(relation) %}
+  {#- The task, read back from the type staging gave the target (binary 0/1
+      integer, multiclass text, regression double), so marts need not plan
+      the input again. -#}
+  {%- set s = model_drift.settings() -%}
+  {%- if s.task is not none or not execute -%}{%- do return(s.task or 'binary') -%}{%- endif -%}
+  {%- for column in adapter.get_columns_in_relation(relation) if column.name | lower == 'target' -%}
+    {%- set family = model_drift.type_family(column.data_type) -%}
+    {%- do return({'integer': 'binary', 'string': 'multiclass', 'float': 'regression'}.get(family, 'binary')) -%}
+  {%- endfor -%}
+  {%- do return('binary') -%}
+{% endmacro %}
+
+
+{% macro metric_names(task) %}
+  {%- do return({
+      'binary': ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'brier', 'positive_rate', 'predicted_positive_rate'],
+      'multiclass': ['accuracy', 'macro_f1', 'weighted_f1'],
+      'regression': ['mae', 'rmse', 'mape', 'r2', 'bias'],
+  }[task]) -%}
+{% endmacro %}
+
+
+{% macro drift_columns(relation) %}
+  {#- The columns whose distribution model_drift__feature_drift_by_period
+      follows, read from `relation` (the cleaned observations): every feature
+      (var model_drift_features, default every column without a role), then
+      the prediction and the target. Numbers are 'numeric'; text and booleans
+      'categorical'; dates, timestamps and nested types are not followed. -#}
+  {%- if not execute -%}{%- do return([]) -%}{%- endif -%}
+  {%- set s = model_drift.settings() -%}
+  {%- set standard = ['event_at', 'label_at', 'target', 'prediction', 'model_version', 'observation_id',
+                      'period_start', 'is_labelled', 'label_delay_hours'] -%}
+  {%- set wanted = (s.features | map('lower') | list) if s.features is not none else none -%}
+  {%- set segments = s.segments | map('lower') | list -%}
+  {%- set found = [] -%}
+  {%- set by_name = {} -%}
+  {%- for column in adapter.get_columns_in_relation(relation) -%}
+    {%- do by_name.update({column.name | lower: column}) -%}
+  {%- endfor -%}
+  {%- for name, column in by_name.items() -%}
+    {%- set is_feature = (name in wanted) if wanted is not none else (name not in standard and name not in segments) -%}
+    {%- if is_feature and name not in standard -%}
+      {%- set family = model_drift.type_family(column.data_type) -%}
+      {%- if family in ['integer', 'float'] -%}
+        {%- do found.append({'name': column.name, 'role': 'feature', 'type': 'numeric'}) -%}
+      {%- elif family in ['string', 'boolean'] -%}
+        {%- do found.append({'name': column.name, 'role': 'feature', 'type': 'categorical'}) -%}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set task = model_drift.staged_task(relation) -%}
+  {%- if s.roles.prediction is not none -%}
+    {%- do found.append({'name': 'prediction', 'role': 'prediction', 'type': 'categorical' if task == 'multiclass' else 'numeric'}) -%}
+  {%- endif -%}
+  {%- if s.roles.target is not none -%}
+    {%- do found.append({'name': 'target', 'role': 'target', 'type': 'numeric' if task == 'regression' else 'categorical'}) -%}
+  {%- endif -%}
+  {%- do return(found) -%}
+{% endmacro %}
+
+
+{% macro reference_condition(period_expression) %}
+  {#- True for periods in the fixed reference window (var model_drift_reference
+      first or dates). The trailing mode has no fixed window. -#}
+  {%- set s = model_drift.settings() -%}
+  {%- if s.reference == 'dates' -%}
+    {{ return("(" ~ period_expression ~ " >= cast('" ~ s.reference_start ~ "' as " ~ dbt.type_timestamp() ~ ") and "
+              ~ period_expression ~ " < cast('" ~ s.reference_end ~ "' as " ~ dbt.type_timestamp() ~ "))") }}
+  {%- elif s.reference == 'first' -%}
+    {{ return("(" ~ period_expression ~ " < " ~ dbt.dateadd(s.period, s.reference_periods,
+              "(select min(period_start) from " ~ ref('int_model_drift__period_spine') ~ ")") ~ ")") }}
+  {%- else -%}
+    {{ return("(1 = 1)") }}
+  {%- endif -%}
+{% endmacro %}

