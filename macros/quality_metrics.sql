@@ -188,7 +188,10 @@ quality_stats as (
         sum(case when y <> 0 then abs(e / y) end) as percentage_error_sum,
         sum(case when y <> 0 then (e / y) * (e / y) end) as percentage_error_square_sum,
         sum(y) as target_sum,
-        sum(y * y) as target_square_sum
+        sum(y * y) as target_square_sum,
+        {# min = max catches a constant target exactly, where the sum of squares may keep a rounding residue #}
+        min(y) as target_min,
+        max(y) as target_max
     from quality_errors
     group by {{ groups }}
 ),
@@ -199,7 +202,7 @@ quality_metrics as (
     {# RMSE: the t-interval of the mean squared error, square-rooted (monotone) #}
     {{ model_drift.metric_row(g, 'rmse',
         'case when n > 0 then sqrt(error_square_sum * 1.0 / n) end',
-        'sqrt(greatest(' ~ model_drift.mean_t_bound('error_square_sum', 'squared_error_square_sum', 'n', s.z, 'low') ~ ', 0))',
+        'case when n >= 2 then sqrt(greatest(' ~ model_drift.mean_t_bound('error_square_sum', 'squared_error_square_sum', 'n', s.z, 'low') ~ ', 0)) end',
         'sqrt(' ~ model_drift.mean_t_bound('error_square_sum', 'squared_error_square_sum', 'n', s.z, 'high') ~ ')',
         't_on_mse', 'n',
         "case when n = 0 then 'no labelled rows with a prediction' end") }}
@@ -208,9 +211,9 @@ quality_metrics as (
         'no labelled rows with a non-zero target') }}
     union all
     {{ model_drift.metric_row(g, 'r2',
-        'case when n >= 2 and target_square_sum - target_sum * target_sum / n > 0 then 1 - error_square_sum / (target_square_sum - target_sum * target_sum / n) end',
+        'case when n >= 2 and target_min < target_max then 1 - error_square_sum / (target_square_sum - target_sum * target_sum / n) end',
         'null', 'null', 'none', 'n',
-        "case when n < 2 then 'fewer than 2 labelled rows' when target_square_sum - target_sum * target_sum / n <= 0 then 'constant target' end") }}
+        "case when n < 2 then 'fewer than 2 labelled rows' when target_min = target_max then 'constant target' end") }}
     union all
     {{ model_drift.mean_row(g, 'bias', 'error_sum', 'error_square_sum', 'n', s.z) }}
 )

@@ -14,7 +14,7 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import REPO, run_dbt
+from conftest import REPO, SQL_LAYER, run_dbt
 
 FIXTURE = REPO / "tests" / "fixtures" / "arrivals_small.csv"
 VARS = {
@@ -31,7 +31,7 @@ VARS = {
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    run = run_dbt(["build"], tmp_path_factory.mktemp("fixture"), dbt_vars=VARS)
+    run = run_dbt(["build", *SQL_LAYER], tmp_path_factory.mktemp("fixture"), dbt_vars=VARS)
     assert run.ok, run.output
     assert "2 unit tests" in run.output  # the SQL unit tests in models/marts/arrival ran too
     return run

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import run_dbt, write_parquet
+from conftest import SQL_LAYER, run_dbt, write_parquet
 
 ROLES = {
     "model_drift_event_at": "event_at",
@@ -147,7 +147,7 @@ def test_input_as_warehouse_table(tmp_path):
         connection.execute("create schema raw")
         connection.register("frame", clean_frame())
         connection.execute("create table raw.scored_events as select * from frame")
-    run = run_dbt(["build"], tmp_path / "dbt", dbt_vars={
+    run = run_dbt(["build", *SQL_LAYER], tmp_path / "dbt", dbt_vars={
         **ROLES, "model_drift_input_schema": "raw", "model_drift_input_table": "scored_events"})
     assert run.ok, run.output
     assert overall(run).row_count == 10
@@ -295,6 +295,6 @@ def test_a_period_with_no_rows_is_a_row_of_zeros(tmp_path):
 def test_csv_input(tmp_path):
     path = tmp_path / "input.csv"
     clean_frame().to_csv(path, index=False)
-    run = run_dbt(["build"], tmp_path / "dbt", dbt_vars={**ROLES, "model_drift_input_path": str(path)})
+    run = run_dbt(["build", *SQL_LAYER], tmp_path / "dbt", dbt_vars={**ROLES, "model_drift_input_path": str(path)})
     assert run.ok, run.output
     assert overall(run).row_count == 10

@@ -2,8 +2,8 @@
     Edge k is the largest reference value in the k-th of var
     model_drift_drift_bins equal-count buckets (the k/bins quantile, lower
     value), so bins are (previous edge, edge]; equal edges (ties) collapse.
-    The deciles among them (is_decile_edge) are the PSI / Jensen-Shannon
-    bins. Reference: the fixed window of var model_drift_reference, or every
+    The deciles among them (is_decile_edge, the largest value of each tenth
+    of the reference by rank) are the PSI / Jensen-Shannon bins. Reference: the fixed window of var model_drift_reference, or every
     row when it is trailing. From the overall slice, so every segment is
     binned alike. -#}
 {%- set s = model_drift.settings() -%}
@@ -23,8 +23,9 @@ buckets as (
     select
         '{{ column.name }}' as feature_name,
         value,
-        {#- bucket k holds ranks in ((k-1) n / bins, k n / bins] -#}
-        cast(ceil(row_number() over (order by value) * {{ bins }}.0 / count(*) over ()) as {{ dbt.type_int() }}) as bucket
+        {#- bucket k holds ranks in ((k-1) n / bins, k n / bins]; deciles likewise with 10 -#}
+        cast(ceil(row_number() over (order by value) * {{ bins }}.0 / count(*) over ()) as {{ dbt.type_int() }}) as bucket,
+        cast(ceil(row_number() over (order by value) * 10.0 / count(*) over ()) as {{ dbt.type_int() }}) as decile
     from (
         select cast({{ adapter.quote(column.name) }} as {{ model_drift.type_double() }}) as value
         from observations
@@ -32,31 +33,41 @@ buckets as (
     ) as values_of_{{ loop.index }}
     union all
     {% endfor -%}
-    select cast(null as {{ dbt.type_string() }}), cast(null as {{ model_drift.type_double() }}), cast(null as {{ dbt.type_int() }})
+    select cast(null as {{ dbt.type_string() }}), cast(null as {{ model_drift.type_double() }}), cast(null as {{ dbt.type_int() }}), cast(null as {{ dbt.type_int() }})
     where 1 = 0
 
 ),
 
 bucket_edges as (
 
-    select
-        feature_name,
-        max(value) as upper_edge,
-        max(case when bucket % {{ bins // 10 }} = 0 then 1 else 0 end) as closes_decile
+    select feature_name, max(value) as upper_edge
     from buckets
     group by feature_name, bucket
+
+),
+
+{#- each decile's largest value is also some bucket's largest value (every
+    value sits in a bucket), so deciles are a subset of the edges, even when
+    the reference has fewer values than bins -#}
+decile_edges as (
+
+    select distinct feature_name, max(value) as upper_edge
+    from buckets
+    group by feature_name, decile
 
 ),
 
 final as (
 
     select
-        cast(feature_name as {{ dbt.type_string() }}) as feature_name,
-        cast(row_number() over (partition by feature_name order by upper_edge) as {{ dbt.type_int() }}) as edge_number,
-        cast(upper_edge as {{ model_drift.type_double() }}) as upper_edge,
-        max(closes_decile) = 1 as is_decile_edge
-    from bucket_edges
-    group by feature_name, upper_edge
+        cast(bucket_edges.feature_name as {{ dbt.type_string() }}) as feature_name,
+        cast(row_number() over (partition by bucket_edges.feature_name order by bucket_edges.upper_edge) as {{ dbt.type_int() }}) as edge_number,
+        cast(bucket_edges.upper_edge as {{ model_drift.type_double() }}) as upper_edge,
+        decile_edges.upper_edge is not null as is_decile_edge
+    from (select distinct feature_name, upper_edge from bucket_edges) as bucket_edges
+    left join decile_edges
+        on bucket_edges.feature_name = decile_edges.feature_name
+        and bucket_edges.upper_edge = decile_edges.upper_edge
 
 )
 

@@ -1,0 +1,330 @@
+"""Q1 decay, Q3 learning curve and Q4 training windows, read off the one
+``backtest_scores`` table. Each function returns the tables dbt writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+
+from model_drift.curves import (
+    CurveFit,
+    crossing_age,
+    fit_decay_families,
+    fit_learning_curve,
+    rows_for_share_of_plateau,
+)
+from model_drift.metrics import HIGHER_IS_BETTER
+
+# chance-level quality a learning curve starts from, where the metric has one
+CHANCE_QUALITY = {"roc_auc": 0.5, "r2": 0.0}
+BOUNDED_BY_ONE = {"roc_auc", "accuracy", "precision", "recall", "f1", "macro_f1", "weighted_f1", "r2"}
+# rows needed are reported only up to this multiple of the largest size tried
+EXTRAPOLATION_LIMIT = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class DecaySettings:
+    tolerance: float = 0.02
+    tolerance_kind: str = "absolute"  # or "relative": a fraction of the fresh quality
+    fresh_periods: int = 7  # ages 0 .. fresh_periods - 1 define a cutoff's fresh quality
+    bootstrap: int = 200
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.tolerance_kind not in ("absolute", "relative"):
+            raise ValueError(f"var model_drift_tolerance_kind is '{self.tolerance_kind}'; use absolute or relative")
+        if not (0 < self.tolerance < (1 if self.tolerance_kind == "relative" else float("inf"))):
+            raise ValueError(
+                f"var model_drift_tolerance is {self.tolerance}; it must be > 0"
+                + (" and < 1 (a fraction) when model_drift_tolerance_kind is relative" if self.tolerance_kind == "relative" else "")
+            )
+
+
+def _oriented(scores: pd.DataFrame, metric: str) -> pd.Series:
+    values = scores["metric_value"].astype(float)
+    return values if HIGHER_IS_BETTER[metric] else -values
+
+
+def _to_metric(values, metric):
+    """Back from higher-is-better to the metric's own direction."""
+    return values if HIGHER_IS_BETTER[metric] else -values
+
+
+def _losses(scores: pd.DataFrame, spec: str, metric: str, fresh_periods: int) -> pd.DataFrame:
+    """Per cutoff and age: the quality, and its loss against the cutoff's own
+    fresh quality (mean over ages < fresh_periods), so cutoffs whose periods
+    are harder or easier do not bend the pooled curve."""
+    rows = scores[(scores["spec_name"] == spec) & scores["metric_value"].notna()].copy()
+    rows["quality"] = _oriented(rows, metric)
+    fresh = rows[rows["model_age_periods"] < fresh_periods].groupby("cutoff_number")["quality"].mean().rename("fresh_quality")
+    rows = rows.join(fresh, on="cutoff_number", how="inner")
+    rows["loss"] = rows["fresh_quality"] - rows["quality"]
+    return rows
+
+
+def _pooled(rows: pd.DataFrame) -> pd.DataFrame:
+    pooled = rows.groupby("model_age_periods").agg(loss=("loss", "mean"), cutoffs=("cutoff_number", "nunique"))
+    return pooled.reset_index()
+
+
+def _bootstrap_pools(rows: pd.DataFrame, settings: DecaySettings) -> list[pd.DataFrame]:
+    """The pooled loss curve recomputed on cutoffs drawn with replacement."""
+    generator = np.random.default_rng(settings.seed)
+    cutoffs = rows["cutoff_number"].unique()
+    by_cutoff = {c: g for c, g in rows.groupby("cutoff_number")}
+    pools = []
+    for _ in range(settings.bootstrap):
+        drawn = generator.choice(cutoffs, size=len(cutoffs), replace=True)
+        sample = pd.concat([by_cutoff[c].assign(cutoff_number=i) for i, c in enumerate(drawn)])
+        pools.append(_pooled(sample))
+    return pools
+
+
+def _abrupt_change(rows: pd.DataFrame) -> tuple[pd.Timestamp | None, float, float, float]:
+    """The best single calendar-time step in the losses of models trained
+    before it. Returns (change_at, step, step-model RSS, age-linear-model RSS);
+    a step that explains the losses much better than a steady decline with
+    age means quality fell at a moment, not with age."""
+    periods = np.sort(rows["eval_period_start"].unique())
+    loss = rows["loss"].to_numpy()
+    ages = rows["model_age_periods"].to_numpy(float)
+    # steady decline through the origin: loss = rate * age
+    rate = float(ages @ loss / (ages @ ages)) if ages @ ages > 0 else 0.0
+    linear_rss = float(np.sum((loss - rate * ages) ** 2))
+    best = (None, 0.0, float(np.sum(loss**2)))
+    eval_at = rows["eval_period_start"].to_numpy()
+    cutoff_at = rows["cutoff_at"].to_numpy()
+    for change_at in periods[len(periods) // 10: max(len(periods) // 10 + 1, 9 * len(periods) // 10)]:
+        after = (eval_at >= change_at) & (cutoff_at < change_at)
+        if after.sum() < 3 or (~after).sum() < 3:
+            continue
+        step = float(loss[after].mean())
+        rss = float(np.sum((loss - step * after) ** 2))
+        if rss < best[2]:
+            best = (pd.Timestamp(change_at), step, rss)
+    return best[0], best[1], best[2], linear_rss
+
+
+def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(decay_curve, decay_curve_fit, decay_summary) for one training spec."""
+    rows = _losses(scores, spec, metric, settings.fresh_periods)
+    if rows["cutoff_number"].nunique() < 2:
+        raise ValueError(
+            f"the decay curve needs at least 2 cutoffs with scores for spec '{spec}'; there are "
+            f"{rows['cutoff_number'].nunique()}. Collect more history or raise model_drift_backtest_cutoffs"
+        )
+    fresh_level = float(rows.groupby("cutoff_number")["fresh_quality"].first().mean())
+    tolerance = settings.tolerance * abs(fresh_level) if settings.tolerance_kind == "relative" else settings.tolerance
+    pooled = _pooled(rows)
+    ages, quality = pooled["model_age_periods"].to_numpy(float), fresh_level - pooled["loss"].to_numpy()
+    weights = pooled["cutoffs"].to_numpy(float)
+    fits = fit_decay_families(ages, quality, weights)
+    chosen = min(fits.values(), key=lambda f: f.aicc)
+    horizon = float(ages.max())
+
+    pools = _bootstrap_pools(rows, settings)
+    band = pd.concat(pools).groupby("model_age_periods")["loss"].quantile([0.025, 0.975]).unstack()
+    crossings, horizon_losses = [], []
+    for pool in pools:
+        refit = fit_decay_families(pool["model_age_periods"].to_numpy(float), fresh_level - pool["loss"].to_numpy(), pool["cutoffs"].to_numpy(float))
+        same = refit.get(chosen.family) or min(refit.values(), key=lambda f: f.aicc)
+        crossing = crossing_age(same, tolerance, horizon)
+        crossings.append(np.inf if crossing is None else crossing)
+        horizon_losses.append(float(same.predict(np.array([0.0]))[0] - same.predict(np.array([horizon]))[0]))
+    loss_low, loss_high = np.quantile(horizon_losses, [0.025, 0.975])
+    crossing = crossing_age(chosen, tolerance, horizon)
+    crossing_low, crossing_high = np.quantile(crossings, [0.025, 0.975])
+
+    change_at, step, step_rss, linear_rss = _abrupt_change(rows)
+    n = len(rows)
+    # AIC of the step (2 parameters: time and size) against the steady decline (1)
+    step_wins = change_at is not None and n * np.log(step_rss / n) + 4 < n * np.log(linear_rss / n) + 2 - 10
+    if step_wins and step >= tolerance / 2:
+        regime, reason = "abrupt", f"quality of older models fell by {step:.4f} at {change_at:%Y-%m-%d}, whatever their age"
+    elif chosen.family != "constant" and loss_low > 0:
+        regime, reason = "gradual", f"quality falls with model age ({chosen.family}), {loss_low:.4f} to {loss_high:.4f} over {horizon:.0f} periods"
+    elif loss_high < tolerance:
+        regime, reason = "none", f"the loss over {horizon:.0f} periods is below the tolerance ({loss_high:.4f} at most)"
+    else:
+        regime, reason = "too noisy", f"the loss over {horizon:.0f} periods is between {loss_low:.4f} and {loss_high:.4f}: cannot tell"
+
+    fitted = chosen.predict(ages)
+    curve = pd.DataFrame({
+        "spec_name": spec,
+        "metric_name": metric,
+        "model_age_periods": ages.astype(int),
+        "cutoff_count": weights.astype(int),
+        "expected_quality": _to_metric(quality, metric),
+        "band_low": _to_metric(fresh_level - band.loc[ages, 0.975].to_numpy(), metric) if HIGHER_IS_BETTER[metric] else _to_metric(fresh_level - band.loc[ages, 0.025].to_numpy(), metric),
+        "band_high": _to_metric(fresh_level - band.loc[ages, 0.025].to_numpy(), metric) if HIGHER_IS_BETTER[metric] else _to_metric(fresh_level - band.loc[ages, 0.975].to_numpy(), metric),
+        "expected_loss": pooled["loss"].to_numpy(),
+        "fitted_quality": _to_metric(fitted, metric),
+        "is_beyond_tolerance": (fitted[0] - fitted) >= tolerance,
+    })
+    fit_table = pd.DataFrame([
+        {
+            "spec_name": spec,
+            "metric_name": metric,
+            "family": f.family,
+            "parameters": json.dumps(dict(zip(_PARAMETER_NAMES[f.family], f.parameters))),
+            "aicc": f.aicc,
+            "delta_aicc": f.aicc - chosen.aicc,
+            "rmse": f.rmse,
+            "r2": f.r2,
+            "is_chosen": f.family == chosen.family,
+        }
+        for f in fits.values()
+    ])
+    summary = pd.DataFrame([{
+        "spec_name": spec,
+        "metric_name": metric,
+        "regime": regime,
+        "reason": reason,
+        "chosen_family": chosen.family,
+        "cutoff_count": int(rows["cutoff_number"].nunique()),
+        "horizon_periods": int(horizon),
+        "fresh_quality": _to_metric(fresh_level, metric),
+        "tolerance": settings.tolerance,
+        "tolerance_kind": settings.tolerance_kind,
+        "tolerance_in_metric_units": tolerance,
+        "loss_at_horizon": float(fitted[0] - fitted[-1]),
+        "loss_at_horizon_low": float(loss_low),
+        "loss_at_horizon_high": float(loss_high),
+        "periods_to_tolerance": crossing,
+        "periods_to_tolerance_low": None if np.isinf(crossing_low) else float(crossing_low),
+        "periods_to_tolerance_high": None if np.isinf(crossing_high) else float(crossing_high),
+        "abrupt_change_at": change_at if regime == "abrupt" else None,
+        "abrupt_change_loss": step if regime == "abrupt" else None,
+    }])
+    return curve, fit_table, summary
+
+
+_PARAMETER_NAMES = {
+    "constant": ("level",),
+    "linear": ("level", "rate"),
+    "exponential": ("level", "floor_gap", "scale"),
+    "logarithmic": ("level", "rate"),
+    "power": ("level", "rate", "exponent"),
+    "inverse_power": ("plateau", "gap", "exponent"),
+}
+
+
+def learning_tables(
+    scores: pd.DataFrame,
+    metric: str,
+    labelled_rows_per_period: float | None,
+    bootstrap: int = 200,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(learning_curve, learning_curve_fit): quality of models trained on the
+    n most recent rows, scored on the first periods after their cutoff."""
+    rows = scores[(scores["spec_kind"] == "rows") & scores["metric_value"].notna()].copy()
+    if rows["spec_size"].nunique() < 3:
+        raise ValueError(
+            "the learning curve needs at least 3 row counts with enough history; "
+            f"found {rows['spec_size'].nunique()}. Lower the smallest of model_drift_backtest_row_counts "
+            "or collect more labelled history"
+        )
+    rows["quality"] = _oriented(rows, metric)
+    per_cutoff = rows.groupby(["spec_size", "cutoff_number"])["quality"].mean().reset_index()
+    pooled = per_cutoff.groupby("spec_size").agg(quality=("quality", "mean"), cutoffs=("cutoff_number", "nunique")).reset_index()
+    generator = np.random.default_rng(seed)
+    cutoffs = per_cutoff["cutoff_number"].unique()
+    draws = []
+    for _ in range(bootstrap):
+        drawn = generator.choice(cutoffs, size=len(cutoffs), replace=True)
+        sample = pd.concat([per_cutoff[per_cutoff["cutoff_number"] == c] for c in drawn])
+        draws.append(sample.groupby("spec_size")["quality"].mean())
+    band = pd.concat(draws, axis=1).quantile([0.025, 0.975], axis=1).T
+    sizes = pooled["spec_size"].to_numpy(float)
+    ceiling = 1.0 if metric in BOUNDED_BY_ONE else np.inf
+    fit = fit_learning_curve(sizes, pooled["quality"].to_numpy(), pooled["cutoffs"].to_numpy(float), ceiling)
+    curve = pd.DataFrame({
+        "metric_name": metric,
+        "train_rows": sizes.astype(int),
+        "cutoff_count": pooled["cutoffs"].to_numpy(int),
+        "quality": _to_metric(pooled["quality"].to_numpy(), metric),
+        "band_low": _to_metric(band.loc[pooled["spec_size"], 0.025 if HIGHER_IS_BETTER[metric] else 0.975].to_numpy(), metric),
+        "band_high": _to_metric(band.loc[pooled["spec_size"], 0.975 if HIGHER_IS_BETTER[metric] else 0.025].to_numpy(), metric),
+        "fitted_quality": _to_metric(fit.predict(sizes), metric) if fit else np.nan,
+    })
+    # gains are measured from chance where the metric has a chance level
+    # (every such metric is higher-is-better), else from the smallest size tried
+    baseline = CHANCE_QUALITY.get(metric, float(pooled["quality"].iloc[0]))
+    largest = float(sizes.max())
+    needed = {share: (rows_for_share_of_plateau(fit, baseline, share) if fit else None) for share in (0.95, 0.99)}
+    # an extrapolation far past the sizes tried is a guess, not an estimate
+    needed = {share: (n if n is not None and n <= EXTRAPOLATION_LIMIT * largest else None) for share, n in needed.items()}
+    fit_row = {
+        "metric_name": metric,
+        "family": "inverse_power" if fit else None,
+        "plateau_quality": _to_metric(fit.parameters[0], metric) if fit else None,
+        "gap": fit.parameters[1] if fit else None,
+        "exponent": fit.parameters[2] if fit else None,
+        "baseline_quality": _to_metric(baseline, metric),
+        "rmse": fit.rmse if fit else None,
+        "r2": fit.r2 if fit else None,
+        "rows_for_95pct": needed[0.95],
+        "rows_for_99pct": needed[0.99],
+        "labelled_rows_per_period": labelled_rows_per_period,
+        "periods_for_95pct": needed[0.95] / labelled_rows_per_period if needed[0.95] and labelled_rows_per_period else None,
+        "periods_for_99pct": needed[0.99] / labelled_rows_per_period if needed[0.99] and labelled_rows_per_period else None,
+        "largest_rows_tried": int(largest),
+        "is_still_rising": bool(needed[0.95] is None or needed[0.95] > largest),
+    }
+    return curve, pd.DataFrame([fit_row])
+
+
+def window_table(scores: pd.DataFrame, metric: str, bootstrap: int = 500, seed: int = 0) -> pd.DataFrame:
+    """Quality per training window on identical (cutoff, period) pairs, the
+    difference to all history with a paired bootstrap interval over cutoffs,
+    and the verdict."""
+    rows = scores[scores["spec_kind"].isin(["all", "window"]) & scores["metric_value"].notna()].copy()
+    rows["quality"] = _oriented(rows, metric)
+    wide = rows.pivot_table(index=["cutoff_number", "eval_period_start"], columns="spec_name", values="quality")
+    if "all" not in wide.columns or len(wide.columns) < 2:
+        raise ValueError(
+            "the training-window comparison needs all-history fits and at least one window; "
+            "set model_drift_backtest_window_periods and collect enough history"
+        )
+    wide = wide.dropna()  # identical evaluation periods for every spec
+    generator = np.random.default_rng(seed)
+    cutoffs = wide.index.get_level_values(0).unique()
+    per_cutoff = wide.groupby(level=0).mean()
+    differences = per_cutoff.sub(per_cutoff["all"], axis=0)
+    weights = wide.groupby(level=0).size()
+    draws = []
+    for _ in range(bootstrap):
+        drawn = generator.choice(cutoffs, size=len(cutoffs), replace=True)
+        w = weights.loc[drawn].to_numpy(float)
+        draws.append((differences.loc[drawn].to_numpy() * w[:, None]).sum(axis=0) / w.sum())
+    low, high = np.quantile(np.array(draws), [0.025, 0.975], axis=0)
+    mean_difference = (differences.to_numpy() * weights.to_numpy(float)[:, None]).sum(axis=0) / weights.sum()
+    table = pd.DataFrame({
+        "spec_name": wide.columns,
+        "window_periods": [None if c == "all" else int(c.split("_")[1]) for c in wide.columns],
+        "metric_name": metric,
+        "quality": _to_metric(wide.mean().to_numpy(), metric),
+        "difference_vs_all": mean_difference if HIGHER_IS_BETTER[metric] else -mean_difference,
+        "difference_low": low if HIGHER_IS_BETTER[metric] else -high,
+        "difference_high": high if HIGHER_IS_BETTER[metric] else -low,
+        "paired_periods": len(wide),
+        "cutoff_count": len(cutoffs),
+    })
+    better = table[(table["spec_name"] != "all") & (np.asarray(low) > 0)]
+    oriented_gain = np.where(table["spec_name"] != "all", mean_difference, -np.inf)
+    if len(better):
+        best = better.iloc[int(np.argmax(oriented_gain[better.index]))]
+        verdict = f"drop data older than {int(best.window_periods)} periods"
+        reason = f"a {int(best.window_periods)}-period window beats all history by {abs(best.difference_vs_all):.4f} ({best.difference_low:.4f} to {best.difference_high:.4f})"
+        table["is_recommended"] = table["spec_name"] == best.spec_name
+    else:
+        verdict = "keep all history"
+        reason = "no window beats all history beyond the noise between cutoffs"
+        table["is_recommended"] = table["spec_name"] == "all"
+    table["verdict"] = verdict
+    table["reason"] = reason
+    return table

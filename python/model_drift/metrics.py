@@ -1,0 +1,130 @@
+"""The metrics the backtest scores with, by task, and which way is better."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import metrics as sk
+
+DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "mae"}
+
+HIGHER_IS_BETTER = {
+    "roc_auc": True, "accuracy": True, "precision": True, "recall": True, "f1": True,
+    "log_loss": False, "brier": False,
+    "macro_f1": True, "weighted_f1": True,
+    "mae": False, "rmse": False, "mape": False, "r2": True,
+}
+
+METRICS_BY_TASK = {
+    "binary": ("roc_auc", "accuracy", "precision", "recall", "f1", "log_loss", "brier"),
+    "multiclass": ("accuracy", "macro_f1", "weighted_f1"),
+    "regression": ("mae", "rmse", "mape", "r2"),
+}
+
+
+def check_metric(task: str, metric: str | None) -> str:
+    """The metric that drives decisions: the var's value, or the task's default."""
+    if metric is None:
+        return DEFAULT_METRIC[task]
+    if metric not in METRICS_BY_TASK[task]:
+        raise ValueError(
+            f"var model_drift_metric is '{metric}', which is not a {task} metric; "
+            f"use one of {', '.join(METRICS_BY_TASK[task])}"
+        )
+    return metric
+
+
+def score_predictions(task: str, metric: str, y: np.ndarray, prediction: np.ndarray) -> float | None:
+    """The metric on one evaluation period; None where it is undefined
+    (a single class for AUC, no non-zero target for MAPE, fewer than 2 rows for R2)."""
+    if len(y) == 0:
+        return None
+    if task == "binary":
+        y = y.astype(int)
+        labels = prediction >= 0.5
+        if metric == "roc_auc":
+            return float(sk.roc_auc_score(y, prediction)) if 0 < y.sum() < len(y) else None
+        if metric == "log_loss":
+            return float(sk.log_loss(y, prediction, labels=[0, 1]))
+        if metric == "brier":
+            return float(sk.brier_score_loss(y, prediction, labels=[0, 1]))
+        if metric == "accuracy":
+            return float(sk.accuracy_score(y, labels))
+        scorer = {"precision": sk.precision_score, "recall": sk.recall_score, "f1": sk.f1_score}[metric]
+        value = float(scorer(y, labels, zero_division=np.nan))
+        return None if np.isnan(value) else value
+    if task == "multiclass":
+        if metric == "accuracy":
+            return float(sk.accuracy_score(y, prediction))
+        return float(sk.f1_score(y, prediction, average="macro" if metric == "macro_f1" else "weighted", zero_division=0))
+    error = prediction - y
+    if metric == "mae":
+        return float(np.mean(np.abs(error)))
+    if metric == "rmse":
+        return float(np.sqrt(np.mean(error * error)))
+    if metric == "mape":
+        nonzero = y != 0
+        return float(np.mean(np.abs(error[nonzero] / y[nonzero]))) if nonzero.any() else None
+    return float(sk.r2_score(y, prediction)) if len(y) >= 2 and np.var(y) > 0 else None
+
+
+def score_groups(task: str, metric: str, y: np.ndarray, prediction: np.ndarray, groups: np.ndarray, group_count: int) -> list[float | None]:
+    """`score_predictions` for every group at once (groups are codes 0..group_count-1).
+    Vectorised for the common metrics, because the backtest scores every
+    fit on every later period; the rest fall back to one call per group.
+    Matches scikit-learn (tested)."""
+    counts = np.bincount(groups, minlength=group_count).astype(float)
+    nonempty = counts > 0
+
+    def per_group(values: np.ndarray) -> np.ndarray:
+        return np.bincount(groups, weights=values, minlength=group_count)
+
+    def finish(values: np.ndarray, defined: np.ndarray) -> list[float | None]:
+        return [float(v) if ok else None for v, ok in zip(values, defined & nonempty)]
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if task == "binary":
+            y = y.astype(float)
+            positives = per_group(y)
+            if metric == "roc_auc":
+                return finish(_grouped_auc(y, prediction, groups, group_count, positives, counts), (positives > 0) & (positives < counts))
+            if metric == "log_loss":
+                eps = np.finfo(float).eps
+                p = np.clip(prediction, eps, 1 - eps)
+                return finish(per_group(-(y * np.log(p) + (1 - y) * np.log(1 - p))) / counts, nonempty)
+            if metric == "brier":
+                return finish(per_group((prediction - y) ** 2) / counts, nonempty)
+            if metric == "accuracy":
+                return finish(per_group(((prediction >= 0.5) == (y == 1)).astype(float)) / counts, nonempty)
+        elif task == "regression":
+            error = prediction - y
+            if metric == "mae":
+                return finish(per_group(np.abs(error)) / counts, nonempty)
+            if metric == "rmse":
+                return finish(np.sqrt(per_group(error * error) / counts), nonempty)
+        elif task == "multiclass" and metric == "accuracy":
+            return finish(per_group((prediction == y).astype(float)) / counts, nonempty)
+    # precision, recall, f1, multiclass f1s, mape, r2: one call per group
+    order = np.argsort(groups, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=group_count))])
+    return [
+        score_predictions(task, metric, y[order[bounds[g]:bounds[g + 1]]], prediction[order[bounds[g]:bounds[g + 1]]])
+        for g in range(group_count)
+    ]
+
+
+def _grouped_auc(y, prediction, groups, group_count, positives, counts) -> np.ndarray:
+    """ROC AUC per group from the rank sum of its positives (Mann-Whitney),
+    tied scores sharing their average rank."""
+    order = np.lexsort((prediction, groups))
+    g, p, t = groups[order], prediction[order], y[order]
+    n = len(order)
+    group_start = np.searchsorted(g, np.arange(group_count))
+    rank_in_group = np.arange(n) - group_start[g] + 1.0
+    # blocks of equal (group, score): every member gets the block's mean rank
+    new_block = np.ones(n, dtype=bool)
+    new_block[1:] = (g[1:] != g[:-1]) | (p[1:] != p[:-1])
+    block = np.cumsum(new_block) - 1
+    block_rank = np.bincount(block, weights=rank_in_group) / np.bincount(block)
+    rank_sum = np.bincount(g, weights=t * block_rank[block], minlength=group_count)
+    negatives = counts - positives
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)

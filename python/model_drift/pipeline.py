@@ -1,0 +1,234 @@
+"""What the dbt Python models call: settings from the model_drift_* vars
+(validated, with errors that name the var), the library's analyses, and
+output frames with fixed column types so a null is NULL in the warehouse,
+never NaN."""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from model_drift.analysis import DecaySettings, decay_tables, learning_tables, window_table
+from model_drift.backtest import BacktestConfig, encode_features, run_backtest
+from model_drift.estimators import resolve_estimator
+from model_drift.metrics import check_metric
+
+STANDARD_COLUMNS = {
+    "event_at", "label_at", "target", "prediction", "model_version", "observation_id",
+    "period_start", "is_labelled", "label_delay_hours",
+}
+
+# Output schemas: column -> pandas dtype. dbt contracts cover SQL models
+# only, so the Python marts hold their schema here (and tests check it).
+SCHEMAS: dict[str, dict[str, str]] = {
+    "backtest_scores": {
+        "fit_id": "Int64", "cutoff_number": "Int64", "cutoff_at": "datetime64[us]", "spec_name": "string",
+        "spec_kind": "string", "spec_size": "Int64", "train_rows": "Int64", "train_first_event_at": "datetime64[us]",
+        "eval_period_start": "datetime64[us]", "model_age_periods": "Int64", "metric_name": "string",
+        "metric_value": "Float64", "eval_rows": "Int64",
+    },
+    "decay_curve": {
+        "spec_name": "string", "metric_name": "string", "model_age_periods": "Int64", "cutoff_count": "Int64",
+        "expected_quality": "Float64", "band_low": "Float64", "band_high": "Float64", "expected_loss": "Float64",
+        "fitted_quality": "Float64", "is_beyond_tolerance": "boolean",
+    },
+    "decay_curve_fit": {
+        "spec_name": "string", "metric_name": "string", "family": "string", "parameters": "string",
+        "aicc": "Float64", "delta_aicc": "Float64", "rmse": "Float64", "r2": "Float64", "is_chosen": "boolean",
+    },
+    "decay_summary": {
+        "spec_name": "string", "metric_name": "string", "regime": "string", "reason": "string",
+        "chosen_family": "string", "cutoff_count": "Int64", "horizon_periods": "Int64", "fresh_quality": "Float64",
+        "tolerance": "Float64", "tolerance_kind": "string", "tolerance_in_metric_units": "Float64",
+        "loss_at_horizon": "Float64", "loss_at_horizon_low": "Float64", "loss_at_horizon_high": "Float64",
+        "periods_to_tolerance": "Float64", "periods_to_tolerance_low": "Float64", "periods_to_tolerance_high": "Float64",
+        "abrupt_change_at": "datetime64[us]", "abrupt_change_loss": "Float64",
+    },
+    "learning_curve": {
+        "metric_name": "string", "train_rows": "Int64", "cutoff_count": "Int64", "quality": "Float64",
+        "band_low": "Float64", "band_high": "Float64", "fitted_quality": "Float64",
+    },
+    "learning_curve_fit": {
+        "metric_name": "string", "family": "string", "plateau_quality": "Float64", "gap": "Float64",
+        "exponent": "Float64", "baseline_quality": "Float64", "rmse": "Float64", "r2": "Float64",
+        "rows_for_95pct": "Float64", "rows_for_99pct": "Float64", "labelled_rows_per_period": "Float64",
+        "periods_for_95pct": "Float64", "periods_for_99pct": "Float64", "largest_rows_tried": "Int64",
+        "is_still_rising": "boolean",
+    },
+    "training_window_comparison": {
+        "spec_name": "string", "window_periods": "Int64", "metric_name": "string", "quality": "Float64",
+        "difference_vs_all": "Float64", "difference_low": "Float64", "difference_high": "Float64",
+        "paired_periods": "Int64", "cutoff_count": "Int64", "is_recommended": "boolean",
+        "verdict": "string", "reason": "string",
+    },
+}
+
+
+def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """`frame` with exactly the columns of `table`'s schema, in order, with
+    nullable types (NaN and None both become NULL)."""
+    schema = SCHEMAS[table]
+    missing = set(schema) - set(frame.columns)
+    if missing:
+        raise AssertionError(f"{table} lacks columns {sorted(missing)}")
+    out = pd.DataFrame(index=frame.index)
+    for column, dtype in schema.items():
+        values = frame[column]
+        if dtype.startswith("datetime"):
+            out[column] = pd.to_datetime(values).astype(dtype)
+        elif dtype == "string":
+            out[column] = values.astype("object").where(values.notna(), None).astype("string")
+        else:
+            out[column] = pd.array(values.astype("object").where(values.notna(), None).tolist(), dtype=dtype)
+    return out.reset_index(drop=True)
+
+
+def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings the YAML config passes. dbt renders every var as text
+    ("8", "[7, 28]", "None"), so each value is read back as a Python literal;
+    a bare word (an estimator name) stays text."""
+    settings = {}
+    for key, value in dict(raw).items():
+        if isinstance(value, str):
+            try:
+                value = ast.literal_eval(value)
+            except (ValueError, SyntaxError):
+                pass
+        settings[key] = value
+    return settings
+
+
+def _whole(settings: Mapping[str, Any], key: str, var: str, minimum: int) -> int:
+    value = settings[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < minimum:
+        raise ValueError(f"var {var} is {value!r}; it must be a whole number >= {minimum}")
+    return int(value)
+
+
+def _whole_list(settings: Mapping[str, Any], key: str, var: str) -> tuple[int, ...]:
+    value = settings[key]
+    if not isinstance(value, (list, tuple)) or not value or any(
+        isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or v < 1 for v in value
+    ):
+        raise ValueError(f"var {var} is {value!r}; it must be a list of whole numbers >= 1, e.g. [7, 28, 91]")
+    return tuple(int(v) for v in value)
+
+
+def infer_task(frame: pd.DataFrame, configured: str | None) -> str:
+    """The task: the var's value, or read back from the type staging gave the target."""
+    if configured:
+        return configured
+    target = frame["target"]
+    if pd.api.types.is_integer_dtype(target) or pd.api.types.is_bool_dtype(target):
+        return "binary"
+    if pd.api.types.is_float_dtype(target):
+        # staging casts binary targets to integers; nullable ints arrive as floats
+        return "binary" if target.dropna().isin([0, 1]).all() else "regression"
+    return "multiclass"
+
+
+def feature_columns(columns: Sequence[str], features: Sequence[str] | None, segments: Sequence[str]) -> list[str]:
+    """The features the backtest trains on: var model_drift_features, or every
+    column without a role (as the SQL drift models choose them)."""
+    by_lower = {c.lower(): c for c in columns}
+    if features is not None:
+        missing = [f for f in features if f.lower() not in by_lower]
+        if missing:
+            raise ValueError(f"var model_drift_features lists {missing}, which are not columns of the observations")
+        return [by_lower[f.lower()] for f in features]
+    excluded = STANDARD_COLUMNS | {s.lower() for s in segments}
+    return [c for c in columns if c.lower() not in excluded]
+
+
+def backtest_config(frame: pd.DataFrame, settings: Mapping[str, Any], categorical, numeric) -> BacktestConfig:
+    task = infer_task(frame, settings.get("task"))
+    resolve_estimator(settings["estimator"])  # fail early, naming the var
+    return BacktestConfig(
+        task=task,
+        metric=check_metric(task, settings.get("metric")),
+        period=settings["period"],
+        categorical=tuple(categorical),
+        numeric=tuple(numeric),
+        cutoff_count=_whole(settings, "cutoffs", "model_drift_backtest_cutoffs", 2),
+        window_periods=_whole_list(settings, "window_periods", "model_drift_backtest_window_periods"),
+        row_counts=_whole_list(settings, "row_counts", "model_drift_backtest_row_counts"),
+        learning_curve_ages=_whole(settings, "learning_ages", "model_drift_backtest_learning_ages", 1),
+        max_rows_per_fit=_whole(settings, "max_rows_per_fit", "model_drift_backtest_max_rows_per_fit", 10),
+        min_train_rows=_whole(settings, "min_train_rows", "model_drift_backtest_min_train_rows", 10),
+        estimator=settings["estimator"],
+        seed=_whole(settings, "seed", "model_drift_seed", 0),
+        n_jobs=int(settings.get("n_jobs") or -1),
+    )
+
+
+def backtest_scores_table(observations: pd.DataFrame, raw_settings, log: Callable[[str], None] = print) -> pd.DataFrame:
+    """model_drift__backtest_scores from the cleaned observations."""
+    settings = parse_settings(raw_settings)
+    features = feature_columns(list(observations.columns), settings.get("features"), settings.get("segments") or [])
+    if not features:
+        raise ValueError("the backtest has no feature to train on: set var model_drift_features")
+    if observations["is_labelled"].sum() == 0:
+        raise ValueError("the backtest needs labelled rows (a target, var model_drift_target); there are none")
+    frame, categorical, numeric = encode_features(observations, features)
+    config = backtest_config(observations, settings, categorical, numeric)
+    result = run_backtest(frame, config, log=log)
+    log(
+        f"backtest: {result.fit_count} fits in {result.wall_seconds:.1f} s "
+        f"(fitting {result.fit_seconds:.1f} s, predicting {result.predict_seconds:.1f} s, summed over workers)"
+    )
+    return typed(result.scores, "backtest_scores")
+
+
+def _scores(scores: pd.DataFrame) -> pd.DataFrame:
+    scores = scores.copy()
+    scores["metric_value"] = pd.to_numeric(scores["metric_value"], errors="coerce")
+    return scores
+
+
+def decay_table(scores: pd.DataFrame, raw_settings, table: str) -> pd.DataFrame:
+    """One of decay_curve, decay_curve_fit, decay_summary."""
+    settings = parse_settings(raw_settings)
+    decay = DecaySettings(
+        tolerance=float(settings["tolerance"]),
+        tolerance_kind=settings["tolerance_kind"],
+        fresh_periods=_whole(settings, "fresh_periods", "model_drift_decay_fresh_periods", 1),
+        seed=_whole(settings, "seed", "model_drift_seed", 0),
+    )
+    scores = _scores(scores)
+    metric = scores["metric_name"].iloc[0]
+    spec = settings["decay_spec"]
+    if spec not in set(scores["spec_name"]):
+        raise ValueError(
+            f"var model_drift_decay_spec is '{spec}', which the backtest did not fit; use one of "
+            f"{', '.join(sorted(set(scores['spec_name'])))}"
+        )
+    curve, fits, summary = decay_tables(scores, metric, spec, decay)
+    return typed({"decay_curve": curve, "decay_curve_fit": fits, "decay_summary": summary}[table], table)
+
+
+def learning_table(scores: pd.DataFrame, arrival_summary: pd.DataFrame, raw_settings, table: str) -> pd.DataFrame:
+    """learning_curve or learning_curve_fit; calendar time from the Q2 label rate."""
+    settings = parse_settings(raw_settings)
+    scores = _scores(scores)
+    overall = arrival_summary[(arrival_summary["segment_column"] == "all")]
+    rate = float(overall["labels_per_period_recent"].iloc[0]) if len(overall) else None
+    curve, fit = learning_tables(scores, scores["metric_name"].iloc[0], rate if rate and rate > 0 else None,
+                                 seed=_whole(settings, "seed", "model_drift_seed", 0))
+    return typed({"learning_curve": curve, "learning_curve_fit": fit}[table], table)
+
+
+def windows_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
+    settings = parse_settings(raw_settings)
+    scores = _scores(scores)
+    table = window_table(scores, scores["metric_name"].iloc[0], seed=_whole(settings, "seed", "model_drift_seed", 0))
+    table["window_periods"] = table["window_periods"].astype("object").where(table["window_periods"].notna(), None)
+    return typed(table, "training_window_comparison")
+
+
+__all__ = [
+    "backtest_scores_table", "decay_table", "learning_table", "windows_table", "typed", "SCHEMAS",
+]
