@@ -9,6 +9,7 @@ from __future__ import annotations
 import pathlib
 
 import duckdb
+import pandas as pd
 
 ARRIVAL_SUMMARY = "model_drift__arrival_summary"
 
@@ -32,6 +33,36 @@ def arrival_answers(database: str | pathlib.Path) -> list[tuple[str, str, str]]:
             order by segment_column != 'all', segment_column, segment_value
             """
         ).fetchall()
+
+
+def experiment_answers(database: str | pathlib.Path) -> list[str]:
+    """One sentence each for Q1 (decay), Q3 (learning curve) and Q4 (windows),
+    from the backtest marts; none when they were not built."""
+    with duckdb.connect(str(database), read_only=True) as connection:
+        tables = {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+        lines = []
+        if "model_drift__decay_summary" in tables:
+            d = connection.sql("select * from model_drift__decay_summary").df().iloc[0]
+            if pd.notna(d.periods_to_tolerance):
+                interval = (f" ({d.periods_to_tolerance_low:.0f} to {d.periods_to_tolerance_high:.0f})"
+                            if pd.notna(d.periods_to_tolerance_high) else "")
+                when = f"it loses {d.tolerance_in_metric_units:g} {d.metric_name} after {d.periods_to_tolerance:.0f} periods{interval}"
+            else:
+                when = f"it does not lose {d.tolerance_in_metric_units:g} {d.metric_name} within {d.horizon_periods} periods"
+            lines.append(f"Q1. How quickly does quality go down? Decay is {d.regime}: {when}; {d.reason}.")
+        if "model_drift__learning_curve_fit" in tables:
+            f = connection.sql("select * from model_drift__learning_curve_fit").df().iloc[0]
+            if f.is_still_rising:
+                lines.append(f"Q3. How much data does the model need? More than the {f.largest_rows_tried:,} newest rows tried: quality is still rising.")
+            else:
+                lines.append(
+                    f"Q3. How much data does the model need? About {f.rows_for_95pct:,.0f} rows for 95% of the plateau "
+                    f"({f.plateau_quality:.3f} {f.metric_name}), {f.periods_for_95pct:.1f} periods of labels at the recent rate."
+                )
+        if "model_drift__training_window_comparison" in tables:
+            w = connection.sql("select verdict, reason from model_drift__training_window_comparison limit 1").fetchall()[0]
+            lines.append(f"Q4. Should you drop the old data? {w[0][0].upper() + w[0][1:]}: {w[1]}.")
+    return lines
 
 
 def format_arrival_answers(rows: list[tuple[str, str, str]]) -> str:

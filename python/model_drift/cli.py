@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from model_drift.answers import arrival_answers, format_arrival_answers
+from model_drift.answers import arrival_answers, experiment_answers, format_arrival_answers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"model-drift: {error}", file=sys.stderr)
         return 2
     print(format_arrival_answers(rows))
+    for line in experiment_answers(args.database):
+        print(line)
     return 0
 
 
