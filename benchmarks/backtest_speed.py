@@ -87,7 +87,8 @@ def measure(frame: pd.DataFrame, label: str) -> None:
     encoded, categorical, numeric = encode_features(frame, features)
     base = dict(task="binary", metric="roc_auc", period="day", categorical=categorical, numeric=numeric)
     raw = raw_loop(encoded, BacktestConfig(**base, n_jobs=1))
-    engine = run_backtest(encoded, BacktestConfig(**base, n_jobs=1), log=lambda m: None)
+    with threadpool_limits(1):  # one worker, one thread: the raw loop's conditions
+        engine = run_backtest(encoded, BacktestConfig(**base, n_jobs=1), log=lambda m: None)
     parallel = run_backtest(encoded, BacktestConfig(**base, n_jobs=-1), log=lambda m: None)
     print(f"{label}: {len(frame):,} rows, {engine.fit_count} fits")
     print(f"  raw fit+predict loop        {raw:8.1f} s")
