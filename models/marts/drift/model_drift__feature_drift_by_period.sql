@@ -72,24 +72,6 @@ cumulative as (
 
 ),
 
-ks as (
-
-    select
-        segment_column, segment_value, feature_name, period_start,
-        max(abs(current_cdf - reference_cdf)) as ks_statistic,
-        max(
-            case
-                when greatest(coalesce(current_max, reference_max), coalesce(reference_max, current_max))
-                     > least(coalesce(current_min, reference_min), coalesce(reference_min, current_min))
-                then greatest(coalesce(current_share, 0), coalesce(reference_share, 0))
-                else 0
-            end
-        ) as ks_error_bound
-    from cumulative
-    group by 1, 2, 3, 4
-
-),
-
 {#- Wasserstein-1 between the two samples with every value moved to its
     bin's mean: the area between the two step CDFs over the sorted bin means.
     Moving a value within its bin changes W1 by at most the bin's width, so
@@ -127,22 +109,43 @@ mass_steps as (
 wasserstein as (
 
     select
-        steps.segment_column, steps.segment_value, steps.feature_name, steps.period_start,
-        sum(abs(steps.cdf_gap) * coalesce(steps.step_width, 0)) as wasserstein
-    from mass_steps as steps
+        segment_column, segment_value, feature_name, period_start,
+        sum(abs(cdf_gap) * coalesce(step_width, 0)) as wasserstein
+    from mass_steps
     group by 1, 2, 3, 4
 
 ),
 
-wasserstein_bounds as (
+{#- every numeric distance of a compared period, where both the period and
+    its reference have values (categorical columns have none of these) -#}
+numeric_distances as (
 
     select
-        segment_column, segment_value, feature_name, period_start,
-        sum(coalesce(current_share * (current_max - current_min), 0)
-            + coalesce(reference_share * (reference_max - reference_min), 0)) as wasserstein_error_bound
-    from shares
-    where category is null
-    group by 1, 2, 3, 4
+        binned.*,
+        wasserstein.wasserstein
+    from (
+        select
+            segment_column, segment_value, feature_name, period_start,
+            max(current_total) as current_total,
+            max(reference_total) as reference_total,
+            max(abs(current_cdf - reference_cdf)) as ks_statistic,
+            max(
+                case
+                    when greatest(coalesce(current_max, reference_max), coalesce(reference_max, current_max))
+                         > least(coalesce(current_min, reference_min), coalesce(reference_min, current_min))
+                    then greatest(coalesce(current_share, 0), coalesce(reference_share, 0))
+                    else 0
+                end
+            ) as ks_error_bound,
+            sum(coalesce(current_share * (current_max - current_min), 0)
+                + coalesce(reference_share * (reference_max - reference_min), 0)) as wasserstein_error_bound
+        from cumulative
+        where current_total > 0 and reference_total > 0
+        group by 1, 2, 3, 4
+    ) as binned
+    left join wasserstein
+        on binned.segment_column = wasserstein.segment_column and binned.segment_value = wasserstein.segment_value
+        and binned.feature_name = wasserstein.feature_name and binned.period_start = wasserstein.period_start
 
 ),
 
@@ -231,12 +234,12 @@ final as (
         cast(totals.reference_total as {{ dbt.type_bigint() }}) as reference_value_count,
         cast(coarse_distances.psi as {{ model_drift.type_double() }}) as psi,
         cast(coarse_distances.js_distance as {{ model_drift.type_double() }}) as js_distance,
-        cast(case when grid.feature_type = 'numeric' and coarse_distances.psi is not null then ks.ks_statistic end as {{ model_drift.type_double() }}) as ks_statistic,
+        cast(numeric_distances.ks_statistic as {{ model_drift.type_double() }}) as ks_statistic,
         {#- the exact statistic is at most 1, so the bound never needs to exceed 1 - ks_statistic -#}
-        cast(case when grid.feature_type = 'numeric' and coarse_distances.psi is not null then least(ks.ks_error_bound, 1 - ks.ks_statistic) end as {{ model_drift.type_double() }}) as ks_error_bound,
-        cast(case when grid.feature_type = 'numeric' and coarse_distances.psi is not null then {{ model_drift.ks_p_value('ks.ks_statistic', 'totals.current_total', 'totals.reference_total') }} end as {{ model_drift.type_double() }}) as ks_p_value,
-        cast(case when grid.feature_type = 'numeric' and coarse_distances.psi is not null then wasserstein.wasserstein end as {{ model_drift.type_double() }}) as wasserstein,
-        cast(case when grid.feature_type = 'numeric' and coarse_distances.psi is not null then wasserstein_bounds.wasserstein_error_bound end as {{ model_drift.type_double() }}) as wasserstein_error_bound,
+        cast(least(numeric_distances.ks_error_bound, 1 - numeric_distances.ks_statistic) as {{ model_drift.type_double() }}) as ks_error_bound,
+        cast({{ model_drift.ks_p_value('numeric_distances.ks_statistic', 'numeric_distances.current_total', 'numeric_distances.reference_total') }} as {{ model_drift.type_double() }}) as ks_p_value,
+        cast(numeric_distances.wasserstein as {{ model_drift.type_double() }}) as wasserstein,
+        cast(numeric_distances.wasserstein_error_bound as {{ model_drift.type_double() }}) as wasserstein_error_bound,
         cast(case when grid.feature_type = 'categorical' then coarse_distances.chi_square end as {{ model_drift.type_double() }}) as chi_square,
         cast(case when grid.feature_type = 'categorical' then coarse_distances.chi_square_dof end as {{ dbt.type_int() }}) as chi_square_dof,
         cast(
@@ -255,15 +258,9 @@ final as (
     left join coarse_distances
         on grid.segment_column = coarse_distances.segment_column and grid.segment_value = coarse_distances.segment_value
         and grid.feature_name = coarse_distances.feature_name and grid.period_start = coarse_distances.period_start
-    left join ks
-        on grid.segment_column = ks.segment_column and grid.segment_value = ks.segment_value
-        and grid.feature_name = ks.feature_name and grid.period_start = ks.period_start
-    left join wasserstein
-        on grid.segment_column = wasserstein.segment_column and grid.segment_value = wasserstein.segment_value
-        and grid.feature_name = wasserstein.feature_name and grid.period_start = wasserstein.period_start
-    left join wasserstein_bounds
-        on grid.segment_column = wasserstein_bounds.segment_column and grid.segment_value = wasserstein_bounds.segment_value
-        and grid.feature_name = wasserstein_bounds.feature_name and grid.period_start = wasserstein_bounds.period_start
+    left join numeric_distances
+        on grid.segment_column = numeric_distances.segment_column and grid.segment_value = numeric_distances.segment_value
+        and grid.feature_name = numeric_distances.feature_name and grid.period_start = numeric_distances.period_start
 
 )
 
