@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from model_drift.backtest import BacktestConfig, encode_features, plan_backtest, run_backtest
+from model_drift.backtest import BacktestConfig, encode_features, evaluation_rows, plan_backtest, run_backtest
 from model_drift.estimators import resolve_estimator
 from model_drift.pipeline import feature_columns
 
@@ -70,12 +70,11 @@ def raw_loop(frame: pd.DataFrame, config: BacktestConfig) -> float:
 
 def _fits(frame, config, X, y, periods, period_numbers, labelled, features) -> None:  # noqa: N803
     for fit in plan_backtest(frame, config):
-        ages = period_numbers - int(np.searchsorted(periods, np.datetime64(fit.cutoff_at)))
-        keep = labelled & (ages >= 0) & ((ages < fit.max_age) if fit.max_age is not None else True)
+        eval_index, _ = evaluation_rows(fit, periods, period_numbers, labelled)
         train = pd.DataFrame(X[fit.train_index], columns=features)
         empty = [n for n in config.numeric if train[n].isna().all()]
         train[empty] = 0.0
-        evaluation = pd.DataFrame(X[keep], columns=features)
+        evaluation = pd.DataFrame(X[eval_index], columns=features)
         evaluation[empty] = 0.0
         model = resolve_estimator(config.estimator)(config.task, list(config.categorical), list(config.numeric), 0)
         model.fit(train, y[fit.train_index])

@@ -53,6 +53,12 @@ def _to_metric(values, metric):
     return values if HIGHER_IS_BETTER[metric] else -values
 
 
+def _metric_interval(low, high, metric) -> tuple:
+    """An interval of higher-is-better values as (low, high) in the metric's
+    own direction: negating swaps the ends."""
+    return (low, high) if HIGHER_IS_BETTER[metric] else (-high, -low)
+
+
 def _losses(scores: pd.DataFrame, spec: str, metric: str, fresh_periods: int) -> pd.DataFrame:
     """Per cutoff and age: the quality, and its loss against the cutoff's own
     fresh quality (mean over ages < fresh_periods), so cutoffs whose periods
@@ -152,14 +158,17 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
         regime, reason = "too noisy", f"the loss over {horizon:.0f} periods is between {loss_low:.4f} and {loss_high:.4f}: cannot tell"
 
     fitted = chosen.predict(ages)
+    band_low, band_high = _metric_interval(
+        fresh_level - band.loc[ages, 0.975].to_numpy(), fresh_level - band.loc[ages, 0.025].to_numpy(), metric
+    )
     curve = pd.DataFrame({
         "spec_name": spec,
         "metric_name": metric,
         "model_age_periods": ages.astype(int),
         "cutoff_count": weights.astype(int),
         "expected_quality": _to_metric(quality, metric),
-        "band_low": _to_metric(fresh_level - band.loc[ages, 0.975].to_numpy(), metric) if HIGHER_IS_BETTER[metric] else _to_metric(fresh_level - band.loc[ages, 0.025].to_numpy(), metric),
-        "band_high": _to_metric(fresh_level - band.loc[ages, 0.025].to_numpy(), metric) if HIGHER_IS_BETTER[metric] else _to_metric(fresh_level - band.loc[ages, 0.975].to_numpy(), metric),
+        "band_low": band_low,
+        "band_high": band_high,
         "expected_loss": pooled["loss"].to_numpy(),
         "fitted_quality": _to_metric(fitted, metric),
         "is_beyond_tolerance": (fitted[0] - fitted) >= tolerance,
@@ -242,13 +251,16 @@ def learning_tables(
     sizes = pooled["spec_size"].to_numpy(float)
     ceiling = 1.0 if metric in BOUNDED_BY_ONE else np.inf
     fit = fit_learning_curve(sizes, pooled["quality"].to_numpy(), pooled["cutoffs"].to_numpy(float), ceiling)
+    band_low, band_high = _metric_interval(
+        band.loc[pooled["spec_size"], 0.025].to_numpy(), band.loc[pooled["spec_size"], 0.975].to_numpy(), metric
+    )
     curve = pd.DataFrame({
         "metric_name": metric,
         "train_rows": sizes.astype(int),
         "cutoff_count": pooled["cutoffs"].to_numpy(int),
         "quality": _to_metric(pooled["quality"].to_numpy(), metric),
-        "band_low": _to_metric(band.loc[pooled["spec_size"], 0.025 if HIGHER_IS_BETTER[metric] else 0.975].to_numpy(), metric),
-        "band_high": _to_metric(band.loc[pooled["spec_size"], 0.975 if HIGHER_IS_BETTER[metric] else 0.025].to_numpy(), metric),
+        "band_low": band_low,
+        "band_high": band_high,
         "fitted_quality": _to_metric(fit.predict(sizes), metric) if fit else np.nan,
     })
     # gains are measured from chance where the metric has a chance level
@@ -308,9 +320,9 @@ def window_table(scores: pd.DataFrame, metric: str, bootstrap: int = 500, seed: 
         "window_periods": [None if c == "all" else int(c.split("_")[1]) for c in wide.columns],
         "metric_name": metric,
         "quality": _to_metric(wide.mean().to_numpy(), metric),
-        "difference_vs_all": mean_difference if HIGHER_IS_BETTER[metric] else -mean_difference,
-        "difference_low": low if HIGHER_IS_BETTER[metric] else -high,
-        "difference_high": high if HIGHER_IS_BETTER[metric] else -low,
+        "difference_vs_all": _to_metric(mean_difference, metric),
+        "difference_low": _metric_interval(low, high, metric)[0],
+        "difference_high": _metric_interval(low, high, metric)[1],
         "paired_periods": len(wide),
         "cutoff_count": len(cutoffs),
     })

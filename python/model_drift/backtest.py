@@ -232,6 +232,18 @@ def _run_fit(
     return rows, fitted - started, predicted - fitted
 
 
+def evaluation_rows(
+    fit: PlannedFit, periods: np.ndarray, period_numbers: np.ndarray, labelled: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled rows a fit scores (its cutoff's period and later, up to
+    its max age) and every row's age in periods since that cutoff."""
+    ages = period_numbers - int(np.searchsorted(periods, np.datetime64(fit.cutoff_at)))
+    keep = labelled & (ages >= 0)
+    if fit.max_age is not None:
+        keep &= ages < fit.max_age
+    return np.flatnonzero(keep), ages
+
+
 @dataclasses.dataclass
 class BacktestResult:
     scores: pd.DataFrame
@@ -269,12 +281,7 @@ def run_backtest(
 
     def jobs():
         for fit in fits:
-            cutoff_period = int(np.searchsorted(periods, np.datetime64(fit.cutoff_at)))
-            ages = period_numbers - cutoff_period
-            keep = labelled & (ages >= 0)
-            if fit.max_age is not None:
-                keep &= ages < fit.max_age
-            eval_index = np.flatnonzero(keep)
+            eval_index, ages = evaluation_rows(fit, periods, period_numbers, labelled)
             yield delayed(_run_fit)(
                 fit, X, y, eval_index, period_values[eval_index], ages[eval_index],
                 pd.Timestamp(events[fit.train_index].min()), config,
