@@ -15,7 +15,6 @@ import, load, quality, drift.
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 import sys
@@ -40,7 +39,9 @@ from sklearn.metrics import (  # noqa: E402
 )
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from metrics import CATEGORICAL, DECILES, EPS, MODEL, NUMERIC, REFERENCE_DAYS, THRESHOLD, psi  # noqa: E402
+from metrics import (  # noqa: E402
+    CATEGORICAL, DECILES, EPS, MODEL, NUMERIC, REFERENCE_DAYS, THRESHOLD, contender_arguments, psi, report_phase,
+)
 
 
 def quality(frame: pd.DataFrame) -> list[tuple]:
@@ -114,35 +115,27 @@ def drift(frame: pd.DataFrame, reference: pd.DataFrame) -> list[tuple]:
     return out
 
 
-def _report(phases: dict, name: str) -> None:
-    """One line per finished phase, so a run stopped at its time limit still tells."""
-    print(f"BENCH_PHASE {name} {phases[name]:.6f}", flush=True)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("data")
-    parser.add_argument("--out")
-    args = parser.parse_args()
+    args = contender_arguments()
     phases = {"import": time.perf_counter() - started}
-    _report(phases, "import")
+    report_phase(phases, "import")
 
     t = time.perf_counter()
     frame = pd.read_parquet(args.data, columns=["event_at", "target", "prediction", *NUMERIC, *CATEGORICAL])
     frame["day"] = frame["event_at"].dt.floor("D")
     reference = frame[frame["day"] < frame["day"].min() + pd.Timedelta(days=REFERENCE_DAYS)]
     phases["load"] = time.perf_counter() - t
-    _report(phases, "load")
+    report_phase(phases, "load")
 
     t = time.perf_counter()
     rows = quality(frame)
     phases["quality"] = time.perf_counter() - t
-    _report(phases, "quality")
+    report_phase(phases, "quality")
 
     t = time.perf_counter()
     rows += drift(frame, reference)
     phases["drift"] = time.perf_counter() - t
-    _report(phases, "drift")
+    report_phase(phases, "drift")
 
     if args.out:
         pd.DataFrame(rows, columns=["period", "feature", "metric", "value"]).to_parquet(args.out)

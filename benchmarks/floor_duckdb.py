@@ -28,7 +28,6 @@ Prints one line `BENCH_PHASES {json}` with the seconds of each step.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import pathlib
@@ -48,6 +47,7 @@ from metrics import (  # noqa: E402
     MODEL,
     NUMERIC,
     REFERENCE_DAYS,
+    contender_arguments,
     THRESHOLD,
     chi2_statistic,
     js_distance,
@@ -268,10 +268,7 @@ def _float(value):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("data")
-    parser.add_argument("--out")
-    args = parser.parse_args()
+    args = contender_arguments()
     phases = {"import": time.perf_counter() - started}
     connection = duckdb.connect()
     rows, more = compute(connection, str(pathlib.Path(args.data).resolve()))

@@ -23,6 +23,8 @@ values) and computed on 200 reference-quantile bins in the floor.
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 
 EPS = 2.220446049250313e-16
@@ -60,3 +62,16 @@ def chi2_statistic(reference_counts: np.ndarray, current_counts: np.ndarray) -> 
     table = table[:, table.sum(axis=0) > 0]
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
     return float(((table - expected) ** 2 / expected).sum())
+
+
+def contender_arguments() -> argparse.Namespace:
+    """Every contender's command line: `DATA.parquet [--out RESULTS.parquet]`."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data")
+    parser.add_argument("--out")
+    return parser.parse_args()
+
+
+def report_phase(phases: dict, name: str) -> None:
+    """One line per finished phase, so a run stopped at its time limit still tells."""
+    print(f"BENCH_PHASE {name} {phases[name]:.6f}", flush=True)

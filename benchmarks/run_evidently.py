@@ -23,7 +23,6 @@ import, load (read the parquet, build the reference dataset), quality, drift.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -41,24 +40,14 @@ import pandas as pd  # noqa: E402
 from evidently import BinaryClassification, DataDefinition, Dataset, Report  # noqa: E402
 from evidently.presets import ClassificationPreset, DataDriftPreset  # noqa: E402
 
-NUMERIC = ["num_1", "num_2", "num_3", "num_4", "num_5"]
-CATEGORICAL = ["cat_1", "cat_2"]
-FEATURES = NUMERIC + CATEGORICAL
-REFERENCE_DAYS = 28
-
-
-def _report(phases: dict, name: str) -> None:
-    """One line per finished phase, so a run stopped at its time limit still tells."""
-    print(f"BENCH_PHASE {name} {phases[name]:.6f}", flush=True)
+# the shared definitions beside this script (numpy only, so every environment has them)
+from metrics import CATEGORICAL, FEATURES, NUMERIC, REFERENCE_DAYS, contender_arguments, report_phase  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("data")
-    parser.add_argument("--out")
-    args = parser.parse_args()
+    args = contender_arguments()
     phases = {"import": time.perf_counter() - started}
-    _report(phases, "import")
+    report_phase(phases, "import")
 
     t = time.perf_counter()
     frame = pd.read_parquet(args.data, columns=["event_at", "target", "prediction", *FEATURES])
@@ -75,7 +64,7 @@ def main() -> None:
     )
     days = list(frame.groupby("day", sort=True))
     phases["load"] = time.perf_counter() - t
-    _report(phases, "load")
+    report_phase(phases, "load")
 
     quality, drift = {}, {}
     t = time.perf_counter()
@@ -87,7 +76,7 @@ def main() -> None:
         )
         quality[str(day.date())] = snapshot.dict()
     phases["quality"] = time.perf_counter() - t
-    _report(phases, "quality")
+    report_phase(phases, "quality")
 
     t = time.perf_counter()
     for day, rows in days:
@@ -97,7 +86,7 @@ def main() -> None:
         )
         drift[str(day.date())] = snapshot.dict()
     phases["drift"] = time.perf_counter() - t
-    _report(phases, "drift")
+    report_phase(phases, "drift")
 
     if args.out:
         with open(args.out, "w") as handle:

@@ -19,7 +19,6 @@ import, load (read the parquet, derive columns), quality, drift.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -34,23 +33,14 @@ warnings.filterwarnings("ignore")
 import nannyml as nml  # noqa: E402
 import pandas as pd  # noqa: E402
 
-FEATURES = ["num_1", "num_2", "num_3", "num_4", "num_5", "cat_1", "cat_2"]
-CATEGORICAL = ["cat_1", "cat_2"]
-REFERENCE_DAYS = 28
-
-
-def _report(phases: dict, name: str) -> None:
-    """One line per finished phase, so a run stopped at its time limit still tells."""
-    print(f"BENCH_PHASE {name} {phases[name]:.6f}", flush=True)
+# the shared definitions beside this script (numpy only, so every environment has them)
+from metrics import CATEGORICAL, FEATURES, REFERENCE_DAYS, contender_arguments, report_phase  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("data")
-    parser.add_argument("--out")
-    args = parser.parse_args()
+    args = contender_arguments()
     phases = {"import": time.perf_counter() - started}
-    _report(phases, "import")
+    report_phase(phases, "import")
 
     t = time.perf_counter()
     frame = pd.read_parquet(args.data, columns=["event_at", "target", "prediction", *FEATURES])
@@ -61,7 +51,7 @@ def main() -> None:
     cutoff = frame["event_at"].min().normalize() + pd.Timedelta(days=REFERENCE_DAYS)
     reference = frame[frame["event_at"] < cutoff]
     phases["load"] = time.perf_counter() - t
-    _report(phases, "load")
+    report_phase(phases, "load")
 
     t = time.perf_counter()
     performance = nml.PerformanceCalculator(
@@ -76,7 +66,7 @@ def main() -> None:
     performance.fit(reference[reference["target"].notna()])
     performance_result = performance.calculate(frame).to_df()
     phases["quality"] = time.perf_counter() - t
-    _report(phases, "quality")
+    report_phase(phases, "quality")
 
     t = time.perf_counter()
     drift = nml.UnivariateDriftCalculator(
@@ -88,7 +78,7 @@ def main() -> None:
     drift.fit(reference)
     drift_result = drift.calculate(frame).to_df()
     phases["drift"] = time.perf_counter() - t
-    _report(phases, "drift")
+    report_phase(phases, "drift")
 
     if args.out:
         performance_result.to_pickle(args.out + ".performance.pkl")
