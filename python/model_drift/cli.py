@@ -1,4 +1,5 @@
-"""Command line: `model-drift answers [DUCKDB_FILE]` prints the answers in words."""
+"""Command line: `model-drift answers [DUCKDB_FILE]` prints the answers in words;
+`model-drift report [DUCKDB_FILE] [--out PATH]` writes them with their charts as one HTML file."""
 
 from __future__ import annotations
 
@@ -14,13 +15,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="model-drift", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     answers = commands.add_parser("answers", help="print the answers stored in a DuckDB file")
-    answers.add_argument(
-        "database",
-        nargs="?",
-        default=os.environ.get("MODEL_DRIFT_DUCKDB_PATH", "model_drift.duckdb"),
-        help="the DuckDB file dbt wrote (default: $MODEL_DRIFT_DUCKDB_PATH or model_drift.duckdb)",
-    )
+    report = commands.add_parser("report", help="write the answers and their charts as one self-contained HTML file")
+    for command in (answers, report):
+        command.add_argument(
+            "database",
+            nargs="?",
+            default=os.environ.get("MODEL_DRIFT_DUCKDB_PATH", "model_drift.duckdb"),
+            help="the DuckDB file dbt wrote (default: $MODEL_DRIFT_DUCKDB_PATH or model_drift.duckdb)",
+        )
+    report.add_argument("--out", default="model_drift_report.html",
+                        help="the HTML file to write (default: model_drift_report.html in the current folder)")
     args = parser.parse_args(argv)
+    if args.command == "report":
+        from model_drift.report import write_report  # matplotlib loads only for the report
+
+        try:
+            path = write_report(args.database, args.out)
+        except FileNotFoundError as error:
+            print(f"model-drift: {error}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}")
+        return 0
     try:
         rows = arrival_answers(args.database)
     except (FileNotFoundError, LookupError) as error:

@@ -1,0 +1,499 @@
+"""One self-contained HTML report of the marts: the five answers, then charts.
+
+`python -m model_drift report [DUCKDB_FILE] [--out PATH]` writes it. The file
+works offline: CSS inline, every chart an inline SVG drawn by matplotlib (text
+kept as text), no script, no font, image or link fetched from anywhere.
+
+Each chart is a pure function from DataFrames to SVG text. A mart that was not
+built (the Python backtest marts, the Q5 tables) becomes a "not built" panel
+naming the table, never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import itertools
+import pathlib
+import re
+from collections.abc import Callable
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from model_drift.answers import ARRIVAL_SUMMARY, arrival_answers, experiment_answers  # noqa: E402
+from model_drift.metrics import HIGHER_IS_BETTER  # noqa: E402
+
+RECOMMENDATIONS = "model_drift__retraining_recommendations"
+POLICY = "model_drift__retraining_policy_backtest"
+QUESTIONS = {
+    1: "How quickly does quality go down?",
+    2: "How often do you receive new data and labels?",
+    3: "How much data does the model need?",
+    4: "Should you drop the old data?",
+    5: "How often should you retrain?",
+}
+# Where each answer comes from when the recommendations table is not there.
+ANSWER_TABLES = {
+    1: "model_drift__decay_summary",
+    2: ARRIVAL_SUMMARY,
+    3: "model_drift__learning_curve_fit",
+    4: "model_drift__training_window_comparison",
+    5: RECOMMENDATIONS,
+}
+# What the report reads, with the rows it needs (the overall slice only).
+TABLES = {
+    RECOMMENDATIONS: "order by question_number",
+    ARRIVAL_SUMMARY: "where segment_column = 'all'",
+    "model_drift__arrival_by_period": "where segment_column = 'all' order by period_start",
+    "model_drift__decay_curve": "order by model_age_periods",
+    "model_drift__decay_summary": "",
+    "model_drift__learning_curve": "order by train_rows",
+    "model_drift__learning_curve_fit": "",
+    "model_drift__training_window_comparison": "order by window_periods nulls first",
+    POLICY: "order by spec_name, retrain_every_periods",
+    "model_drift__performance_by_period": "where segment_column = 'all' order by period_start",
+    "model_drift__feature_drift_by_period": (
+        "where segment_column = 'all' and feature_role = 'feature' order by period_start"
+    ),
+}
+DEFAULT_METRICS = ("roc_auc", "accuracy", "mae")
+LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": 9}  # beside the plot, never on the data
+BLUE, ORANGE, GREEN, RED, GREY = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#7f7f7f"
+STYLE = {
+    "svg.fonttype": "none",          # text stays text: searchable, crisp, no embedded glyphs
+    "svg.hashsalt": "model_drift",   # the same marts give the same file
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_marts(database: str | pathlib.Path) -> dict[str, pd.DataFrame]:
+    """The marts the report uses, read-only; a table that is not there is left out."""
+    path = pathlib.Path(database)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no DuckDB file at {path}: run `dbt build` first "
+            "(MODEL_DRIFT_DUCKDB_PATH sets where it is written)"
+        )
+    with duckdb.connect(str(path), read_only=True) as connection:
+        present = {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+        return {
+            table: connection.sql(f"select * from {table} {clause}").df()
+            for table, clause in TABLES.items()
+            if table in present
+        }
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _svg(figure: plt.Figure, name: str) -> str:
+    """The figure as inline SVG: no XML prolog, no namespace URLs, ids prefixed by
+    the chart's name so several charts can share one page."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight",
+                   metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    plt.close(figure)
+    text = buffer.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", text)
+    text = text.replace("xlink:href=", "href=")
+    text = re.sub(r'id="([^"]+)"', rf'id="{name}-\1"', text)
+    text = re.sub(r'(href="#|url\(#)([^")]+)', rf"\g<1>{name}-\2", text)
+    return text.replace("<svg ", f'<svg role="img" aria-label="{html.escape(name)} chart" ', 1)
+
+
+def _figure(width: float = 11.0, height: float = 4.2, **kwargs) -> tuple[plt.Figure, object]:
+    with plt.rc_context(STYLE):
+        return plt.subplots(figsize=(width, height), **kwargs)
+
+
+def _dates(axis) -> None:
+    locator = mdates.AutoDateLocator()
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _tolerance_line(fresh: float, tolerance: float, metric: str) -> float:
+    """The quality at which the loss reaches the tolerance, whichever way is better."""
+    return fresh - tolerance if HIGHER_IS_BETTER.get(metric, True) else fresh + tolerance
+
+
+def decay_chart(curve: pd.DataFrame, summary: pd.DataFrame | None = None, unit: str = "periods") -> str:
+    """Q1: quality by model age with its band, the fitted curve and the tolerance."""
+    metric = str(curve.metric_name.iloc[0])
+    with plt.rc_context(STYLE):
+        figure, axes = _figure()
+        axes.fill_between(curve.model_age_periods, curve.band_low, curve.band_high,
+                          color=BLUE, alpha=0.18, lw=0, label="band over cutoffs")
+        axes.plot(curve.model_age_periods, curve.expected_quality, color=BLUE, lw=1, label="measured")
+        axes.plot(curve.model_age_periods, curve.fitted_quality, color=ORANGE, lw=2, label="fitted")
+        if summary is not None and len(summary):
+            s = summary.iloc[0]
+            axes.axhline(s.fresh_quality, color=GREY, ls=":", lw=1, label=f"fresh quality {s.fresh_quality:.3f}")
+            line = _tolerance_line(s.fresh_quality, s.tolerance_in_metric_units, metric)
+            axes.axhline(line, color=RED, ls="--", lw=1.2,
+                         label=f"tolerance: {s.tolerance_in_metric_units:g} {metric} lost")
+            if pd.notna(s.periods_to_tolerance):
+                axes.axvline(s.periods_to_tolerance, color=RED, lw=1, alpha=0.7,
+                             label=f"reached after {s.periods_to_tolerance:.0f} {unit}")
+                if pd.notna(s.periods_to_tolerance_low) and pd.notna(s.periods_to_tolerance_high):
+                    axes.axvspan(s.periods_to_tolerance_low, s.periods_to_tolerance_high, color=RED, alpha=0.06, lw=0)
+        axes.set_title(f"Quality by model age ({metric})")
+        axes.set_xlabel(f"model age ({unit} since the training cutoff)")
+        axes.set_ylabel(metric)
+        axes.legend(**LEGEND)
+        return _svg(figure, "decay")
+
+
+def learning_chart(curve: pd.DataFrame, fit: pd.DataFrame | None = None) -> str:
+    """Q3: quality by training rows (log scale) with its band, the fit and the plateau."""
+    metric = str(curve.metric_name.iloc[0])
+    with plt.rc_context(STYLE):
+        figure, axes = _figure()
+        axes.fill_between(curve.train_rows, curve.band_low, curve.band_high,
+                          color=BLUE, alpha=0.18, lw=0, label="band over cutoffs")
+        axes.plot(curve.train_rows, curve.quality, "o-", color=BLUE, lw=1, ms=4, label="measured")
+        axes.plot(curve.train_rows, curve.fitted_quality, color=ORANGE, lw=2, label="fitted")
+        if fit is not None and len(fit):
+            f = fit.iloc[0]
+            if pd.notna(f.plateau_quality):
+                top = curve[["band_high", "quality", "fitted_quality"]].max().max()
+                bottom = curve[["band_low", "quality", "fitted_quality"]].min().min()
+                label = f"plateau {f.plateau_quality:.3f}" + (" (extrapolated)" if f.is_still_rising else "")
+                if abs(f.plateau_quality - top) <= top - bottom:
+                    axes.axhline(f.plateau_quality, color=GREEN, ls="--", lw=1.2, label=label)
+                else:  # far beyond the sizes tried: named, not drawn, so the curve keeps its scale
+                    axes.plot([], [], color=GREEN, ls="--", lw=1.2, label=label + ", off the chart")
+            if pd.notna(f.rows_for_95pct):
+                axes.axvline(f.rows_for_95pct, color=RED, lw=1.2, label=f"95% of the gain: {f.rows_for_95pct:,.0f} rows")
+        axes.set_xscale("log")
+        axes.set_title(f"Learning curve ({metric})")
+        axes.set_xlabel("training rows (newest before each cutoff, log scale)")
+        axes.set_ylabel(metric)
+        axes.legend(**LEGEND)
+        return _svg(figure, "learning")
+
+
+def window_chart(comparison: pd.DataFrame, unit: str = "periods") -> str:
+    """Q4: each window's paired difference against all history, with its interval."""
+    rows = comparison.reset_index(drop=True)
+    metric = str(rows.metric_name.iloc[0])
+    labels = [("all history" if pd.isna(w) else f"last {w:.0f} {unit}") for w in rows.window_periods]
+    colors = [GREEN if r else BLUE for r in rows.is_recommended.fillna(False)]
+    positions = np.arange(len(rows))
+    with plt.rc_context(STYLE):
+        figure, axes = _figure(height=1.2 + 0.5 * len(rows))
+        low = (rows.difference_vs_all - rows.difference_low).clip(lower=0)
+        high = (rows.difference_high - rows.difference_vs_all).clip(lower=0)
+        for i in positions:
+            axes.errorbar(rows.difference_vs_all[i], i, xerr=[[low[i]], [high[i]]], fmt="o",
+                          color=colors[i], ms=7, capsize=4, lw=1.5)
+        axes.axvline(0, color=GREY, lw=1)
+        axes.set_yticks(positions, [label + ("  (recommended)" if rec else "")
+                                    for label, rec in zip(labels, rows.is_recommended.fillna(False))])
+        for tick, color in zip(axes.get_yticklabels(), colors):
+            tick.set_color(color)
+        axes.invert_yaxis()
+        axes.set_title("Training window against all history (paired over the same periods)")
+        axes.set_xlabel(f"{metric} difference vs all history (positive = the window is better)")
+        return _svg(figure, "window")
+
+
+def policy_chart(policy: pd.DataFrame, recommended: tuple[str, float] | None = None) -> str:
+    """Q5: the frontier of quality lost against retrains, one series per training spec;
+    the recommended (spec_name, retrain_every_periods) point ringed."""
+    metric = str(policy.metric_name.iloc[0])
+    with plt.rc_context(STYLE):
+        figure, axes = _figure()
+        colors = itertools.cycle([BLUE, ORANGE, GREEN, "#9467bd", "#8c564b", "#e377c2"])
+        for spec, rows in policy.sort_values("retrains_over_history").groupby("spec_name", sort=True):
+            color = next(colors)
+            err = None
+            if {"mean_loss_low", "mean_loss_high"} <= set(rows.columns) and rows.mean_loss_low.notna().any():
+                err = [(rows.mean_loss - rows.mean_loss_low).clip(lower=0).fillna(0),
+                       (rows.mean_loss_high - rows.mean_loss).clip(lower=0).fillna(0)]
+            axes.errorbar(rows.retrains_over_history, rows.mean_loss, yerr=err, fmt="o-", color=color,
+                          ms=4, lw=1.2, capsize=2, elinewidth=0.8, label="all history" if spec == "all" else spec)
+        tolerance = policy.tolerance_in_metric_units.dropna()
+        if len(tolerance):
+            axes.axhline(tolerance.iloc[0], color=RED, ls="--", lw=1.2, label=f"tolerance {tolerance.iloc[0]:g}")
+        if recommended is not None:
+            spec, every = recommended
+            chosen = policy[(policy.spec_name == spec) & (policy.retrain_every_periods == every)]
+            if len(chosen):
+                c = chosen.iloc[0]
+                axes.plot([c.retrains_over_history], [c.mean_loss], "o", ms=14, mfc="none", mec=RED, mew=2,
+                          label=f"recommended: {spec}, every {every:g} periods")
+        axes.axhline(0, color=GREY, lw=0.8)
+        axes.set_title("Retraining policies: quality lost against retrains")
+        axes.set_xlabel("retrains over the history")
+        axes.set_ylabel(f"mean {metric} lost vs always fresh")
+        axes.legend(**LEGEND)
+        return _svg(figure, "policy")
+
+
+def arrival_chart(arrivals: pd.DataFrame, unit: str = "period") -> str:
+    """Q2: rows and labelled rows per period (by event time)."""
+    with plt.rc_context(STYLE):
+        figure, axes = _figure(height=3.2)
+        axes.plot(arrivals.period_start, arrivals.row_count, color=BLUE, lw=1, label="rows")
+        axes.plot(arrivals.period_start, arrivals.labelled_row_count, color=GREEN, lw=1, label="labelled rows")
+        _dates(axes)
+        axes.set_ylim(bottom=0)
+        axes.set_title(f"Rows arriving per {unit}")
+        axes.set_xlabel("period start (event time)")
+        axes.set_ylabel(f"rows per {unit}")
+        axes.legend(**LEGEND)
+        return _svg(figure, "arrivals")
+
+
+def label_delay_chart(arrivals: pd.DataFrame) -> str:
+    """Q2: hours from event to label, median and p90, per period."""
+    with plt.rc_context(STYLE):
+        figure, axes = _figure(height=2.6)
+        axes.plot(arrivals.period_start, arrivals.label_delay_hours_p50, color=BLUE, lw=1, label="median")
+        axes.plot(arrivals.period_start, arrivals.label_delay_hours_p90, color=ORANGE, lw=1, label="p90")
+        _dates(axes)
+        axes.set_ylim(bottom=0)
+        axes.set_title("Label delay")
+        axes.set_xlabel("period start (event time)")
+        axes.set_ylabel("hours from event to label")
+        axes.legend(**LEGEND)
+        return _svg(figure, "label-delay")
+
+
+def quality_chart(performance: pd.DataFrame, metric: str) -> str:
+    """Q1 as production logged it: the metric per period with its interval, per model version
+    ('all' when the table has that slice)."""
+    rows = performance[performance.metric_name == metric]
+    if "all" in set(rows.model_version):
+        rows = rows[rows.model_version == "all"]
+    with plt.rc_context(STYLE):
+        figure, axes = _figure(height=3.4)
+        colors = itertools.cycle([BLUE, ORANGE, GREEN, "#9467bd"])
+        for version, part in rows.groupby("model_version", sort=True):
+            color = next(colors)
+            axes.fill_between(part.period_start, part.ci_low, part.ci_high, color=color, alpha=0.15, lw=0)
+            axes.plot(part.period_start, part.metric_value, color=color, lw=1, label=f"{version}")
+        if rows.ci_level.notna().any():
+            axes.plot([], [], color=GREY, alpha=0.3, lw=6, label=f"{rows.ci_level.dropna().iloc[0]:.0%} interval")
+        _dates(axes)
+        axes.set_title(f"Production quality per period ({metric})")
+        axes.set_xlabel("period start (event time)")
+        axes.set_ylabel(metric)
+        axes.legend(**LEGEND, title="model version", title_fontsize=9)
+        return _svg(figure, "quality")
+
+
+def drift_chart(drift: pd.DataFrame, top: int = 6) -> str:
+    """Input drift: PSI per period for the features that moved most (by max PSI)."""
+    rows = drift[drift.psi.notna()]
+    features = rows.groupby("feature_name").psi.max().sort_values(ascending=False).index[:top]
+    columns = 3 if len(features) > 2 else max(len(features), 1)
+    lines = max(1, int(np.ceil(len(features) / columns)))
+    with plt.rc_context(STYLE):
+        figure, grid = _figure(height=2.2 * lines + 0.6, nrows=lines, ncols=columns,
+                               sharex=True, sharey=True, squeeze=False)
+        for axes, feature in itertools.zip_longest(grid.flat, features):
+            if feature is None:
+                axes.set_visible(False)
+                continue
+            part = rows[rows.feature_name == feature]
+            axes.plot(part.period_start, part.psi, color=BLUE, lw=1)
+            axes.axhline(0.1, color=ORANGE, ls=":", lw=1)
+            axes.axhline(0.25, color=RED, ls="--", lw=1)
+            axes.set_title(feature, fontsize=9)
+            _dates(axes)
+        for axes in grid[:, 0]:
+            axes.set_ylabel("PSI vs reference")
+        figure.suptitle(f"Input drift: PSI per period, the {len(features)} features that moved most "
+                        "(dotted 0.1: moderate, dashed 0.25: large)", fontsize=10)
+        figure.tight_layout()
+        return _svg(figure, "drift")
+
+
+# --------------------------------------------------------------------------- page
+
+
+def not_built(*tables: str) -> str:
+    """The panel shown where a mart is missing."""
+    return "".join(
+        f'<div class="not-built">not built: <code>{html.escape(t)}</code> — run <code>dbt build</code></div>'
+        for t in tables
+    )
+
+
+def _unit(marts: dict[str, pd.DataFrame]) -> str:
+    summary = marts.get(ARRIVAL_SUMMARY)
+    grain = str(summary.period_grain.iloc[0]) if summary is not None and len(summary) else "period"
+    return grain
+
+
+def decision_metric(marts: dict[str, pd.DataFrame]) -> str:
+    """The metric decisions use: the decay summary's, else the task's default that was logged."""
+    summary = marts.get("model_drift__decay_summary")
+    if summary is not None and len(summary):
+        return str(summary.metric_name.iloc[0])
+    performance = marts.get("model_drift__performance_by_period")
+    logged = set(performance.metric_name) if performance is not None else set()
+    return next((m for m in DEFAULT_METRICS if m in logged), DEFAULT_METRICS[0])
+
+
+def recommended_policy(recommendations: pd.DataFrame | None) -> tuple[str, float] | None:
+    """(spec_name, retrain_every_periods) named by the Q5 recommendation, if any."""
+    if recommendations is None:
+        return None
+    q5 = recommendations[recommendations.question_number == 5]
+    if not len(q5) or pd.isna(q5.value.iloc[0]) or pd.isna(q5.spec_name.iloc[0]):
+        return None
+    return str(q5.spec_name.iloc[0]), float(q5.value.iloc[0])
+
+
+def answers(database: str | pathlib.Path, marts: dict[str, pd.DataFrame]) -> dict[int, dict[str, str]]:
+    """Question number -> question, answer and its details: from the recommendations
+    table when it was built, else from the marts the answers printer reads."""
+    recommendations = marts.get(RECOMMENDATIONS)
+    found: dict[int, dict[str, str]] = {}
+    if recommendations is not None:
+        for r in recommendations.itertuples():
+            details = [f"confidence: {r.confidence}"] if pd.notna(r.confidence) else []
+            details += [f"table: {r.backing_table}"] if pd.notna(r.backing_table) else []
+            found[int(r.question_number)] = {"question": r.question, "answer": r.answer, "details": " · ".join(details)}
+        return found
+    if ARRIVAL_SUMMARY in marts:
+        overall = [row for row in arrival_answers(database) if row[0] == "all"]
+        if overall:
+            found[2] = {"question": QUESTIONS[2], "answer": overall[0][2], "details": f"table: {ARRIVAL_SUMMARY}"}
+    for line in experiment_answers(database):
+        match = re.match(r"Q(\d)\. (.*?\?) (.*)", line)
+        if match:
+            number = int(match[1])
+            found[number] = {"question": match[2], "answer": match[3], "details": f"table: {ANSWER_TABLES[number]}"}
+    return found
+
+
+def _answer_cards(found: dict[int, dict[str, str]]) -> str:
+    cards = []
+    for number, question in QUESTIONS.items():
+        item = found.get(number)
+        body = (f"<p>{html.escape(str(item['answer']))}</p>"
+                + (f'<p class="meta">{html.escape(item["details"])}</p>' if item["details"] else "")
+                if item else not_built(ANSWER_TABLES[number]))
+        title = item["question"] if item else question
+        cards.append(f'<article class="answer" id="answer-q{number}"><h3>Q{number}. {html.escape(str(title))}</h3>{body}</article>')
+    return "\n".join(cards)
+
+
+
+def _charts(marts: dict[str, pd.DataFrame]) -> list[tuple[str, str, tuple[str, ...], Callable[[], str], str]]:
+    """(id, heading, tables it needs, draw, caption) for every chart, in page order."""
+    unit = _unit(marts)
+    units = unit + "s" if unit != "period" else "periods"
+    metric = decision_metric(marts)
+    get = marts.get
+    return [
+        ("decay", "Q1. Decay curve", ("model_drift__decay_curve",),
+         lambda: decay_chart(get("model_drift__decay_curve"), get("model_drift__decay_summary"), units),
+         "Backtest: models trained at each cutoff, scored as they age; band = bootstrap over cutoffs."),
+        ("learning", "Q3. Learning curve", ("model_drift__learning_curve",),
+         lambda: learning_chart(get("model_drift__learning_curve"), get("model_drift__learning_curve_fit")),
+         "Backtest: models trained on the n newest rows before each cutoff; inverse power law fit and its plateau."),
+        ("window", "Q4. Training window", ("model_drift__training_window_comparison",),
+         lambda: window_chart(get("model_drift__training_window_comparison"), units),
+         "Paired difference against all history with its bootstrap interval over cutoffs; green = recommended."),
+        ("policy", "Q5. Retraining policy frontier", (POLICY,),
+         lambda: policy_chart(get(POLICY), recommended_policy(get(RECOMMENDATIONS))),
+         "Each point a retraining interval; the ringed point is the recommendation."),
+        ("arrivals", "Q2. Arrivals", ("model_drift__arrival_by_period",),
+         lambda: arrival_chart(get("model_drift__arrival_by_period"), unit),
+         "Rows and labelled rows counted by the period of their event."),
+        ("label-delay", "Q2. Label delay", ("model_drift__arrival_by_period",),
+         lambda: label_delay_chart(get("model_drift__arrival_by_period")),
+         "Hours from event to label over each period's labelled rows."),
+        ("quality", "Production quality per period", ("model_drift__performance_by_period",),
+         lambda: quality_chart(get("model_drift__performance_by_period"), metric),
+         "What the production model scored, as logged, with its interval."),
+        ("drift", "Input drift", ("model_drift__feature_drift_by_period",),
+         lambda: drift_chart(get("model_drift__feature_drift_by_period")),
+         "Population stability index of each feature against the reference window."),
+    ]
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{margin:0 0 4px;font-size:26px} .asof{color:#5b6472;margin:0 0 20px}
+.answers{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:12px;margin-bottom:28px}
+.answer{background:#fff;border:1px solid #dde1e7;border-left:4px solid #1f77b4;border-radius:6px;padding:10px 14px}
+.answer h3{margin:2px 0 6px;font-size:15px} .answer p{margin:4px 0;font-size:14px;line-height:1.4}
+.meta{color:#5b6472;font-size:12px!important}
+.chart{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin:0 0 18px}
+.chart h2{font-size:18px;margin:0 0 6px} .chart figure{margin:0} .chart svg{width:100%;height:auto;display:block}
+.chart figcaption{color:#5b6472;font-size:13px;margin-top:4px}
+.not-built{background:#fff8e1;border:1px dashed #d9a400;border-radius:4px;padding:10px;margin:6px 0;font-size:14px}
+code{font-size:90%}
+"""
+
+
+def render_report(database: str | pathlib.Path, marts: dict[str, pd.DataFrame] | None = None) -> str:
+    """The whole report as one HTML string."""
+    marts = read_marts(database) if marts is None else marts
+    summary = marts.get(ARRIVAL_SUMMARY)
+    as_of = (f"data from {summary.first_event_at.iloc[0]:%Y-%m-%d} to {summary.last_event_at.iloc[0]:%Y-%m-%d %H:%M}"
+             if summary is not None and len(summary) and pd.notna(summary.last_event_at.iloc[0]) else "no arrival summary")
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sections = []
+    for name, heading, needs, draw, caption in _charts(marts):
+        missing = [t for t in needs if t not in marts]
+        empty = [t for t in needs if t in marts and marts[t].empty]
+        if missing:
+            body = not_built(*missing)
+        elif empty:
+            body = "".join(f'<div class="not-built">no rows in <code>{html.escape(t)}</code></div>' for t in empty)
+        else:
+            body = f"<figure>{draw()}<figcaption>{html.escape(caption)}</figcaption></figure>"
+        sections.append(f'<section class="chart" id="chart-{name}"><h2>{html.escape(heading)}</h2>{body}</section>')
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>model_drift report</title>
+<style>{CSS}</style>
+</head>
+<body>
+<main>
+<h1>model_drift report</h1>
+<p class="asof">{html.escape(as_of)} · {html.escape(pathlib.Path(database).name)} · generated {generated}</p>
+<section class="answers" id="answers">
+{_answer_cards(answers(database, marts))}
+</section>
+{chr(10).join(sections)}
+</main>
+</body>
+</html>
+"""
+
+
+def write_report(database: str | pathlib.Path, out: str | pathlib.Path) -> pathlib.Path:
+    """Write the report for a DuckDB file; returns the path written."""
+    path = pathlib.Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(database), encoding="utf-8")
+    return path
