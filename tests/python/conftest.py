@@ -84,3 +84,54 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     build = run_dbt(["build"], workdir, project_dir=DEMO_PROJECT)
     assert build.ok, build.output
     return build
+
+
+# --- the integration project (integration_tests/), shared by test_integration.py and test_engines.py ---
+
+INTEGRATION_PROJECT = REPO / "integration_tests"
+INTEGRATION_SCHEMA = "model_drift_it"
+# The SQL layer as selected in a project that installs the package (path:
+# selectors are relative to the package, so select by name instead).
+INSTALLED_SQL_LAYER = ["--exclude", "model_drift.marts.experiments", "model_drift.marts.recommendations"]
+# `dbt seed` loads the input first; the build must not reload it while the
+# package reads it (the package reads a source, so dbt sees no edge to the seeds).
+BUILD_AFTER_SEED = ["build", "--exclude-resource-type", "seed"]
+# Every public SQL mart, with the columns that identify a row (its grain).
+SQL_MARTS = {
+    "model_drift__input_checks": ["check_name"],
+    "model_drift__arrival_by_period": ["segment_column", "segment_value", "period_start"],
+    "model_drift__arrival_by_day_of_week": ["segment_column", "segment_value", "day_of_week"],
+    "model_drift__arrival_summary": ["segment_column", "segment_value"],
+    "model_drift__performance_by_period": ["segment_column", "segment_value", "model_version", "period_start", "metric_name"],
+    "model_drift__decay_by_model_age": ["segment_column", "segment_value", "model_age_periods", "metric_name"],
+    "model_drift__feature_drift_by_period": ["segment_column", "segment_value", "feature_name", "period_start"],
+    "model_drift__category_share_by_period": ["segment_column", "segment_value", "feature_name", "period_start", "category"],
+}
+
+
+def run_integration(command: list[str], workdir: pathlib.Path, target: str, env: dict | None = None) -> DbtRun:
+    """Run `dbt <command> --target <target>` in the integration project, writing only under workdir."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / "warehouse.duckdb"
+    full_env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(INTEGRATION_PROJECT),
+        "MODEL_DRIFT_DUCKDB_PATH": str(database),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(env or {}),
+    }
+    args = [DBT, *command, "--no-use-colors", "--log-path", str(workdir / "logs")]
+    if command[0] != "deps":
+        args += ["--target-path", str(workdir / "target"), "--target", target]
+    done = subprocess.run(args, cwd=INTEGRATION_PROJECT, env=full_env, capture_output=True, text=True, timeout=1800)
+    return DbtRun(done.returncode, done.stdout + done.stderr, database)
+
+
+@pytest.fixture(scope="session")
+def integration_duckdb(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
+    """The integration project on DuckDB: deps, seed, then every model and test, Python marts included."""
+    workdir = tmp_path_factory.mktemp("integration_duckdb")
+    for command in (["deps"], ["seed"], BUILD_AFTER_SEED):
+        run = run_integration(command, workdir, "duckdb")
+        assert run.ok, run.output
+    return run
