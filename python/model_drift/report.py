@@ -240,9 +240,17 @@ def policy_chart(policy: pd.DataFrame, recommended: tuple[str, float] | None = N
                 c = chosen.iloc[0]
                 axes.plot([c.retrains_over_history], [c.mean_loss], "o", ms=14, mfc="none", mec=RED, mew=2,
                           label=f"recommended: {spec}, every {every:g} periods")
+        named = recommended[0] if recommended is not None else sorted(policy.spec_name)[0]
+        for r in policy[policy.spec_name == named].itertuples():
+            axes.annotate(f"every {r.retrain_every_periods:g}", (r.retrains_over_history, r.mean_loss),
+                          textcoords="offset points", xytext=(5, 5), fontsize=8, color=GREY)
         axes.axhline(0, color=GREY, lw=0.8)
+        retrains = policy.retrains_over_history[policy.retrains_over_history > 0]
+        log_x = len(retrains) and retrains.max() / retrains.min() > 20
+        if log_x:
+            axes.set_xscale("log")
         axes.set_title("Retraining policies: quality lost against retrains")
-        axes.set_xlabel("retrains over the history")
+        axes.set_xlabel("retrains over the history" + (" (log scale)" if log_x else ""))
         axes.set_ylabel(f"mean {metric} lost vs always fresh")
         axes.legend(**LEGEND)
         return _svg(figure, "policy")
