@@ -6,7 +6,9 @@ demo (and a pipeline's log) can end with the answer in plain words.
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
+from collections.abc import Iterator
 
 import duckdb
 import pandas as pd
@@ -14,8 +16,9 @@ import pandas as pd
 ARRIVAL_SUMMARY = "model_drift__arrival_summary"
 
 
-def arrival_answers(database: str | pathlib.Path) -> list[tuple[str, str, str]]:
-    """(segment_column, segment_value, answer) rows of the Q2 summary, overall first."""
+@contextlib.contextmanager
+def open_marts(database: str | pathlib.Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, set[str]]]:
+    """A read-only connection to the DuckDB file dbt wrote, and the tables in it."""
     path = pathlib.Path(database)
     if not path.exists():
         raise FileNotFoundError(
@@ -23,7 +26,13 @@ def arrival_answers(database: str | pathlib.Path) -> list[tuple[str, str, str]]:
             "(MODEL_DRIFT_DUCKDB_PATH sets where it is written)"
         )
     with duckdb.connect(str(path), read_only=True) as connection:
-        tables = {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+        yield connection, {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+
+
+def arrival_answers(database: str | pathlib.Path) -> list[tuple[str, str, str]]:
+    """(segment_column, segment_value, answer) rows of the Q2 summary, overall first."""
+    path = pathlib.Path(database)
+    with open_marts(path) as (connection, tables):
         if ARRIVAL_SUMMARY not in tables:
             raise LookupError(f"{path} has no table {ARRIVAL_SUMMARY}: run `dbt build` first")
         return connection.sql(

@@ -19,7 +19,6 @@ import pathlib
 import re
 from collections.abc import Callable
 
-import duckdb
 import matplotlib
 
 matplotlib.use("Agg")
@@ -28,7 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model_drift.answers import ARRIVAL_SUMMARY, arrival_answers, experiment_answers  # noqa: E402
+from model_drift.answers import ARRIVAL_SUMMARY, arrival_answers, experiment_answers, open_marts  # noqa: E402
 from model_drift.metrics import HIGHER_IS_BETTER  # noqa: E402
 
 RECOMMENDATIONS = "model_drift__retraining_recommendations"
@@ -84,14 +83,7 @@ STYLE = {
 
 def read_marts(database: str | pathlib.Path) -> dict[str, pd.DataFrame]:
     """The marts the report uses, read-only; a table that is not there is left out."""
-    path = pathlib.Path(database)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no DuckDB file at {path}: run `dbt build` first "
-            "(MODEL_DRIFT_DUCKDB_PATH sets where it is written)"
-        )
-    with duckdb.connect(str(path), read_only=True) as connection:
-        present = {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+    with open_marts(database) as (connection, present):
         return {
             table: connection.sql(f"select * from {table} {clause}").df()
             for table, clause in TABLES.items()
