@@ -48,18 +48,18 @@ def _oriented(scores: pd.DataFrame, metric: str) -> pd.Series:
     return values if HIGHER_IS_BETTER[metric] else -values
 
 
-def _to_metric(values, metric):
+def to_metric(values, metric):
     """Back from higher-is-better to the metric's own direction."""
     return values if HIGHER_IS_BETTER[metric] else -values
 
 
-def _metric_interval(low, high, metric) -> tuple:
+def metric_interval(low, high, metric) -> tuple:
     """An interval of higher-is-better values as (low, high) in the metric's
     own direction: negating swaps the ends."""
     return (low, high) if HIGHER_IS_BETTER[metric] else (-high, -low)
 
 
-def _losses(scores: pd.DataFrame, spec: str, metric: str, fresh_periods: int) -> pd.DataFrame:
+def fresh_losses(scores: pd.DataFrame, spec: str, metric: str, fresh_periods: int) -> pd.DataFrame:
     """Per cutoff and age: the quality, and its loss against the cutoff's own
     fresh quality (mean over ages < fresh_periods), so cutoffs whose periods
     are harder or easier do not bend the pooled curve."""
@@ -116,7 +116,7 @@ def _abrupt_change(rows: pd.DataFrame) -> tuple[pd.Timestamp | None, float, floa
 
 def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(decay_curve, decay_curve_fit, decay_summary) for one training spec."""
-    rows = _losses(scores, spec, metric, settings.fresh_periods)
+    rows = fresh_losses(scores, spec, metric, settings.fresh_periods)
     if rows["cutoff_number"].nunique() < 2:
         raise ValueError(
             f"the decay curve needs at least 2 cutoffs with scores for spec '{spec}'; there are "
@@ -158,7 +158,7 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
         regime, reason = "too noisy", f"the loss over {horizon:.0f} periods is between {loss_low:.4f} and {loss_high:.4f}: cannot tell"
 
     fitted = chosen.predict(ages)
-    band_low, band_high = _metric_interval(
+    band_low, band_high = metric_interval(
         fresh_level - band.loc[ages, 0.975].to_numpy(), fresh_level - band.loc[ages, 0.025].to_numpy(), metric
     )
     curve = pd.DataFrame({
@@ -166,11 +166,11 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
         "metric_name": metric,
         "model_age_periods": ages.astype(int),
         "cutoff_count": weights.astype(int),
-        "expected_quality": _to_metric(quality, metric),
+        "expected_quality": to_metric(quality, metric),
         "band_low": band_low,
         "band_high": band_high,
         "expected_loss": pooled["loss"].to_numpy(),
-        "fitted_quality": _to_metric(fitted, metric),
+        "fitted_quality": to_metric(fitted, metric),
         "is_beyond_tolerance": (fitted[0] - fitted) >= tolerance,
     })
     fit_table = pd.DataFrame([
@@ -195,7 +195,7 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
         "chosen_family": chosen.family,
         "cutoff_count": int(rows["cutoff_number"].nunique()),
         "horizon_periods": int(horizon),
-        "fresh_quality": _to_metric(fresh_level, metric),
+        "fresh_quality": to_metric(fresh_level, metric),
         "tolerance": settings.tolerance,
         "tolerance_kind": settings.tolerance_kind,
         "tolerance_in_metric_units": tolerance,
@@ -251,17 +251,17 @@ def learning_tables(
     sizes = pooled["spec_size"].to_numpy(float)
     ceiling = 1.0 if metric in BOUNDED_BY_ONE else np.inf
     fit = fit_learning_curve(sizes, pooled["quality"].to_numpy(), pooled["cutoffs"].to_numpy(float), ceiling)
-    band_low, band_high = _metric_interval(
+    band_low, band_high = metric_interval(
         band.loc[pooled["spec_size"], 0.025].to_numpy(), band.loc[pooled["spec_size"], 0.975].to_numpy(), metric
     )
     curve = pd.DataFrame({
         "metric_name": metric,
         "train_rows": sizes.astype(int),
         "cutoff_count": pooled["cutoffs"].to_numpy(int),
-        "quality": _to_metric(pooled["quality"].to_numpy(), metric),
+        "quality": to_metric(pooled["quality"].to_numpy(), metric),
         "band_low": band_low,
         "band_high": band_high,
-        "fitted_quality": _to_metric(fit.predict(sizes), metric) if fit else np.nan,
+        "fitted_quality": to_metric(fit.predict(sizes), metric) if fit else np.nan,
     })
     # gains are measured from chance where the metric has a chance level
     # (every such metric is higher-is-better), else from the smallest size tried
@@ -273,10 +273,10 @@ def learning_tables(
     fit_row = {
         "metric_name": metric,
         "family": "inverse_power" if fit else None,
-        "plateau_quality": _to_metric(fit.parameters[0], metric) if fit else None,
+        "plateau_quality": to_metric(fit.parameters[0], metric) if fit else None,
         "gap": fit.parameters[1] if fit else None,
         "exponent": fit.parameters[2] if fit else None,
-        "baseline_quality": _to_metric(baseline, metric),
+        "baseline_quality": to_metric(baseline, metric),
         "rmse": fit.rmse if fit else None,
         "r2": fit.r2 if fit else None,
         "rows_for_95pct": needed[0.95],
@@ -319,10 +319,10 @@ def window_table(scores: pd.DataFrame, metric: str, bootstrap: int = 500, seed: 
         "spec_name": wide.columns,
         "window_periods": [None if c == "all" else int(c.split("_")[1]) for c in wide.columns],
         "metric_name": metric,
-        "quality": _to_metric(wide.mean().to_numpy(), metric),
-        "difference_vs_all": _to_metric(mean_difference, metric),
-        "difference_low": _metric_interval(low, high, metric)[0],
-        "difference_high": _metric_interval(low, high, metric)[1],
+        "quality": to_metric(wide.mean().to_numpy(), metric),
+        "difference_vs_all": to_metric(mean_difference, metric),
+        "difference_low": metric_interval(low, high, metric)[0],
+        "difference_high": metric_interval(low, high, metric)[1],
         "paired_periods": len(wide),
         "cutoff_count": len(cutoffs),
     })

@@ -16,6 +16,8 @@ from model_drift.analysis import DecaySettings, decay_tables, learning_tables, w
 from model_drift.backtest import BacktestConfig, encode_features, run_backtest
 from model_drift.estimators import resolve_estimator
 from model_drift.metrics import check_metric
+from model_drift.policy import PolicyCosts, policy_table
+from model_drift.recommendations import Evidence, recommendations_table
 
 STANDARD_COLUMNS = {
     "event_at", "label_at", "target", "prediction", "model_version", "observation_id",
@@ -58,6 +60,19 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "rows_for_95pct": "Float64", "rows_for_99pct": "Float64", "labelled_rows_per_period": "Float64",
         "periods_for_95pct": "Float64", "periods_for_99pct": "Float64", "largest_rows_tried": "Int64",
         "is_still_rising": "boolean",
+    },
+    "retraining_policy_backtest": {
+        "spec_name": "string", "window_periods": "Int64", "retrain_every_periods": "Int64", "metric_name": "string",
+        "cutoff_count": "Int64", "mean_quality": "Float64", "fresh_quality": "Float64", "mean_loss": "Float64",
+        "mean_loss_low": "Float64", "mean_loss_high": "Float64", "end_of_cycle_loss": "Float64",
+        "end_of_cycle_loss_low": "Float64", "end_of_cycle_loss_high": "Float64", "worst_period_quality": "Float64",
+        "retrains_over_history": "Int64", "history_periods": "Int64", "tolerance_in_metric_units": "Float64",
+        "is_within_tolerance": "boolean", "cost_per_period": "Float64", "is_cost_optimal": "boolean",
+    },
+    "retraining_recommendations": {
+        "question_number": "Int64", "question": "string", "answer": "string", "value": "Float64", "unit": "string",
+        "low": "Float64", "high": "Float64", "confidence": "string", "backing_table": "string",
+        "spec_name": "string", "limited_by": "string", "cost_optimal_value": "Float64",
     },
     "training_window_comparison": {
         "spec_name": "string", "window_periods": "Int64", "metric_name": "string", "quality": "Float64",
@@ -189,15 +204,29 @@ def _scores(scores: pd.DataFrame) -> pd.DataFrame:
     return scores
 
 
-def decay_table(scores: pd.DataFrame, raw_settings, table: str) -> pd.DataFrame:
-    """One of decay_curve, decay_curve_fit, decay_summary."""
-    settings = parse_settings(raw_settings)
-    decay = DecaySettings(
-        tolerance=float(settings["tolerance"]),
+def _number(settings: Mapping[str, Any], key: str, var: str) -> float | None:
+    value = settings.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"var {var} is {value!r}; it must be a number, or null")
+    return float(value)
+
+
+def _decay_settings(settings: Mapping[str, Any]) -> DecaySettings:
+    tolerance = _number(settings, "tolerance", "model_drift_tolerance")
+    return DecaySettings(
+        tolerance=tolerance if tolerance is not None else float("nan"),
         tolerance_kind=settings["tolerance_kind"],
         fresh_periods=_whole(settings, "fresh_periods", "model_drift_decay_fresh_periods", 1),
         seed=_whole(settings, "seed", "model_drift_seed", 0),
     )
+
+
+def decay_table(scores: pd.DataFrame, raw_settings, table: str) -> pd.DataFrame:
+    """One of decay_curve, decay_curve_fit, decay_summary."""
+    settings = parse_settings(raw_settings)
+    decay = _decay_settings(settings)
     scores = _scores(scores)
     metric = scores["metric_name"].iloc[0]
     spec = settings["decay_spec"]
@@ -229,6 +258,42 @@ def windows_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
     return typed(table, "training_window_comparison")
 
 
+def policy_backtest_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
+    """model_drift__retraining_policy_backtest from the backtest scores."""
+    settings = parse_settings(raw_settings)
+    costs = PolicyCosts(
+        _number(settings, "retrain_cost", "model_drift_retrain_cost"),
+        _number(settings, "quality_unit_cost", "model_drift_quality_unit_cost"),
+    )
+    scores = _scores(scores)
+    return typed(policy_table(scores, scores["metric_name"].iloc[0], _decay_settings(settings), costs),
+                 "retraining_policy_backtest")
+
+
+def recommendations(
+    decay_summary: pd.DataFrame,
+    arrival_summary: pd.DataFrame,
+    learning_fit: pd.DataFrame,
+    windows: pd.DataFrame,
+    policy: pd.DataFrame,
+    raw_settings,
+) -> pd.DataFrame:
+    """model_drift__retraining_recommendations from the evidence marts."""
+    settings = parse_settings(raw_settings)
+    max_psi = _number(settings, "alert_max_psi", "model_drift_alert_max_psi")
+    evidence = Evidence(
+        period=settings["period"],
+        decay=decay_summary.iloc[0],
+        arrival=arrival_summary[arrival_summary["segment_column"] == "all"].iloc[0],
+        learning=learning_fit.iloc[0],
+        windows=windows,
+        policy=policy,
+        alert_max_psi=max_psi if max_psi is not None else 0.2,
+    )
+    return typed(recommendations_table(evidence), "retraining_recommendations")
+
+
 __all__ = [
-    "backtest_scores_table", "decay_table", "learning_table", "windows_table", "typed", "SCHEMAS",
+    "backtest_scores_table", "decay_table", "learning_table", "windows_table", "policy_backtest_table",
+    "recommendations", "typed", "SCHEMAS",
 ]
