@@ -19,6 +19,7 @@ import pathlib
 import re
 from collections.abc import Callable
 
+import duckdb
 import matplotlib
 
 matplotlib.use("Agg")
@@ -83,12 +84,15 @@ STYLE = {
 
 def read_marts(database: str | pathlib.Path) -> dict[str, pd.DataFrame]:
     """The marts the report uses, read-only; a table that is not there is left out."""
+    marts = {}
     with open_marts(database) as (connection, present):
-        return {
-            table: connection.sql(f"select * from {table} {clause}").df()
-            for table, clause in TABLES.items()
-            if table in present
-        }
+        for table, clause in TABLES.items():
+            if table in present:
+                try:
+                    marts[table] = connection.sql(f"select * from {table} {clause}").df()
+                except duckdb.Error:  # not the columns expected: read as is, the chart says what is wrong
+                    marts[table] = connection.sql(f"select * from {table}").df()
+    return marts
 
 
 # --------------------------------------------------------------------------- charts
@@ -467,7 +471,11 @@ def render_report(database: str | pathlib.Path, marts: dict[str, pd.DataFrame] |
         elif empty:
             body = "".join(f'<div class="not-built">no rows in <code>{html.escape(t)}</code></div>' for t in empty)
         else:
-            body = f"<figure>{draw()}<figcaption>{html.escape(caption)}</figcaption></figure>"
+            try:
+                body = f"<figure>{draw()}<figcaption>{html.escape(caption)}</figcaption></figure>"
+            except Exception as error:  # one odd mart must not cost the whole report
+                body = (f'<div class="not-built">could not draw from <code>{html.escape(", ".join(needs))}</code>: '
+                        f"{html.escape(type(error).__name__)}: {html.escape(str(error))}</div>")
         sections.append(f'<section class="chart" id="chart-{name}"><h2>{html.escape(heading)}</h2>{body}</section>')
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -239,3 +239,12 @@ def test_the_demo_report_renders_in_chromium(which, browser, demo_build, demo_wi
         assert requests == [path.resolve().as_uri()]
     finally:
         page.close()
+
+
+def test_a_mart_that_cannot_be_drawn_is_a_panel_not_a_crash(tmp_path):
+    database = tmp_path / "odd.duckdb"
+    with duckdb.connect(str(database)) as connection:  # the right name, the wrong columns
+        connection.execute("create table model_drift__learning_curve as select 1 as unexpected")
+    page = report.render_report(database)
+    assert "could not draw from <code>model_drift__learning_curve</code>" in page
+    assert "not built: <code>model_drift__decay_curve</code>" in page
