@@ -371,15 +371,8 @@ def recommended_policy(recommendations: pd.DataFrame | None) -> tuple[str, float
 
 def answers(database: str | pathlib.Path, marts: dict[str, pd.DataFrame]) -> dict[int, dict[str, str]]:
     """Question number -> question, answer and its details: from the recommendations
-    table when it was built, else from the marts the answers printer reads."""
-    recommendations = marts.get(RECOMMENDATIONS)
+    table where it has the question, else from the marts the answers printer reads."""
     found: dict[int, dict[str, str]] = {}
-    if recommendations is not None:
-        for r in recommendations.itertuples():
-            details = [f"confidence: {r.confidence}"] if pd.notna(r.confidence) else []
-            details += [f"table: {r.backing_table}"] if pd.notna(r.backing_table) else []
-            found[int(r.question_number)] = {"question": r.question, "answer": r.answer, "details": " · ".join(details)}
-        return found
     if ARRIVAL_SUMMARY in marts:
         overall = [row for row in arrival_answers(database) if row[0] == "all"]
         if overall:
@@ -389,6 +382,11 @@ def answers(database: str | pathlib.Path, marts: dict[str, pd.DataFrame]) -> dic
         if match:
             number = int(match[1])
             found[number] = {"question": match[2], "answer": match[3], "details": f"table: {ANSWER_TABLES[number]}"}
+    recommendations = marts.get(RECOMMENDATIONS)
+    for r in recommendations.itertuples() if recommendations is not None else ():
+        details = [f"confidence: {r.confidence}"] if pd.notna(r.confidence) else []
+        details += [f"table: {r.backing_table}"] if pd.notna(r.backing_table) else []
+        found[int(r.question_number)] = {"question": r.question, "answer": r.answer, "details": " · ".join(details)}
     return found
 
 
