@@ -45,7 +45,7 @@
 {%- endmacro %}
 
 {% macro spark__hours_between(start_expression, end_expression) -%}
-  ((unix_micros(cast({{ end_expression }} as timestamp)) - unix_micros(cast({{ start_expression }} as timestamp))) / 3600000000.0)
+  ({{ model_drift.to_double('unix_micros(cast(' ~ end_expression ~ ' as timestamp)) - unix_micros(cast(' ~ start_expression ~ ' as timestamp))') }} / 3600000000)
 {%- endmacro %}
 
 
@@ -83,6 +83,14 @@
     when 4 then 'Thursday' when 5 then 'Friday' when 6 then 'Saturday'
     when 7 then 'Sunday'
   end
+{%- endmacro %}
+
+
+{% macro to_double(expression) -%}
+  {#- An expression as a 64-bit float. Use it for ratios of counts instead of
+      `* 1.0`: 1.0 is a DECIMAL literal, and Spark divides decimals at a
+      fixed scale (as few as 6 digits), PostgreSQL as numeric. -#}
+  cast({{ expression }} as {{ model_drift.type_double() }})
 {%- endmacro %}
 
 

@@ -42,11 +42,13 @@
       2 sum (-1)^(k-1) exp(-2 k^2 lambda^2) at Stephens' (1970)
       lambda = (sqrt(ne) + 0.12 + 0.11 / sqrt(ne)) D, ne = n m / (n + m).
       Below lambda = 0.3 the series is 1 to within 1e-5, and it is taken as 1. -#}
-  {%- set ne = '(' ~ n_current ~ ' * 1.0 * ' ~ n_reference ~ ' / (' ~ n_current ~ ' + ' ~ n_reference ~ '))' -%}
+  {%- set ne = '(' ~ model_drift.to_double(n_current) ~ ' * ' ~ n_reference ~ ' / (' ~ n_current ~ ' + ' ~ n_reference ~ '))' -%}
   {%- set lam = '((sqrt(' ~ ne ~ ') + 0.12 + 0.11 / sqrt(' ~ ne ~ ')) * ' ~ statistic ~ ')' -%}
   {%- set terms = [] -%}
   {%- for k in range(1, 21) -%}
-    {%- do terms.append(('+' if k % 2 == 1 else '-') ~ ' exp(-2.0 * ' ~ k * k ~ ' * ' ~ lam ~ ' * ' ~ lam ~ ')') -%}
+    {#- exponents floored at -700 (e^-700 ~ 1e-304): PostgreSQL raises on a
+        double that underflows, and so small a term changes nothing -#}
+    {%- do terms.append(('+' if k % 2 == 1 else '-') ~ ' exp(-least(700.0, 2.0 * ' ~ k * k ~ ' * ' ~ lam ~ ' * ' ~ lam ~ '))') -%}
   {%- endfor -%}
   {{ return('case when ' ~ n_current ~ ' > 0 and ' ~ n_reference ~ ' > 0 then case when ' ~ lam ~ ' < 0.3 then 1.0 else least(1.0, greatest(0.0, 2 * (0 ' ~ terms | join(' ') ~ '))) end end') }}
 {% endmacro %}

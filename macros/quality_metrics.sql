@@ -35,7 +35,7 @@
 
 {% macro proportion_row(group_columns, name, successes, trials, z, empty_reason) -%}
   {{ model_drift.metric_row(group_columns, name,
-      'case when ' ~ trials ~ ' > 0 then ' ~ successes ~ ' * 1.0 / ' ~ trials ~ ' end',
+      'case when ' ~ trials ~ ' > 0 then ' ~ model_drift.to_double(successes) ~ ' / ' ~ trials ~ ' end',
       model_drift.wilson_bound(successes, trials, z, 'low'),
       model_drift.wilson_bound(successes, trials, z, 'high'),
       'wilson', trials,
@@ -45,7 +45,7 @@
 
 {% macro mean_row(group_columns, name, total, total_of_squares, n, z, empty_reason='no labelled rows with a prediction') -%}
   {{ model_drift.metric_row(group_columns, name,
-      'case when ' ~ n ~ ' > 0 then ' ~ total ~ ' * 1.0 / ' ~ n ~ ' end',
+      'case when ' ~ n ~ ' > 0 then ' ~ model_drift.to_double(total) ~ ' / ' ~ n ~ ' end',
       model_drift.mean_t_bound(total, total_of_squares, n, z, 'low'),
       model_drift.mean_t_bound(total, total_of_squares, n, z, 'high'),
       't', n,
@@ -123,7 +123,7 @@ quality_stats as (
         n - positives as negatives,
         case
             when positives > 0 and n - positives > 0
-            then quality_auc.auc_numerator / (positives * (n - positives))
+            then {{ model_drift.to_double('quality_auc.auc_numerator') }} / (positives * (n - positives))
         end as auc,
         2 * true_positives + (predicted_positives - true_positives) + (positives - true_positives) as f1_denominator
     from quality_counts
@@ -141,7 +141,7 @@ quality_metrics as (
     {# F1 = 2TP / (2TP + FP + FN) is the share TP / n_eff with n_eff = TP + (FP + FN) / 2;
        its interval is Wilson's on that share (an approximation, see README) #}
     {{ model_drift.metric_row(g, 'f1',
-        'case when f1_denominator > 0 then 2.0 * true_positives / f1_denominator end',
+        'case when f1_denominator > 0 then 2 * ' ~ model_drift.to_double('true_positives') ~ ' / f1_denominator end',
         model_drift.wilson_bound('true_positives', 'f1_denominator / 2.0', s.z, 'low'),
         model_drift.wilson_bound('true_positives', 'f1_denominator / 2.0', s.z, 'high'),
         'wilson_effective_n', 'n',
@@ -201,7 +201,7 @@ quality_metrics as (
     union all
     {# RMSE: the t-interval of the mean squared error, square-rooted (monotone) #}
     {{ model_drift.metric_row(g, 'rmse',
-        'case when n > 0 then sqrt(error_square_sum * 1.0 / n) end',
+        'case when n > 0 then sqrt(' ~ model_drift.to_double('error_square_sum') ~ ' / n) end',
         'case when n >= 2 then sqrt(greatest(' ~ model_drift.mean_t_bound('error_square_sum', 'squared_error_square_sum', 'n', s.z, 'low') ~ ', 0)) end',
         'sqrt(' ~ model_drift.mean_t_bound('error_square_sum', 'squared_error_square_sum', 'n', s.z, 'high') ~ ')',
         't_on_mse', 'n',
@@ -255,9 +255,9 @@ quality_f1 as (
     select
         {{ groups }},
         avg(class_f1) as macro_f1,
-        sum(class_f1 * support) * 1.0 / nullif(sum(support), 0) as weighted_f1
+        {{ model_drift.to_double('sum(class_f1 * support)') }} / nullif(sum(support), 0) as weighted_f1
     from (
-        select *, case when support + predicted > 0 then 2.0 * true_positives / (support + predicted) else 0 end as class_f1
+        select *, case when support + predicted > 0 then 2 * {{ model_drift.to_double('true_positives') }} / (support + predicted) else 0 end as class_f1
         from quality_classes
     ) as per_class
     group by {{ groups }}

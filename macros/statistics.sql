@@ -3,11 +3,13 @@
 
 {% macro wilson_bound(successes, trials, z, side) -%}
   {#- Wilson score interval for a binomial proportion; null when trials = 0. -#}
+  {%- set z = model_drift.to_double(z) -%}
+  {%- set share = model_drift.to_double(successes) ~ ' / (' ~ trials ~ ')' -%}
   case when ({{ trials }}) > 0 then
     (
-      (({{ successes }}) * 1.0 / ({{ trials }}) + {{ z }} * {{ z }} / (2.0 * ({{ trials }})))
+      ({{ share }} + {{ z }} * {{ z }} / (2.0 * ({{ trials }})))
       {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
-        (({{ successes }}) * 1.0 / ({{ trials }})) * (1 - ({{ successes }}) * 1.0 / ({{ trials }})) / ({{ trials }})
+        ({{ share }}) * (1 - {{ share }}) / ({{ trials }})
         + {{ z }} * {{ z }} / (4.0 * ({{ trials }}) * ({{ trials }}))
       )
     ) / (1 + {{ z }} * {{ z }} / ({{ trials }}))
@@ -29,10 +31,11 @@
     {% for value in tables[z] -%}
     when ({{ v }}) = {{ loop.index }} then {{ value }}
     {% endfor -%}
-    when ({{ v }}) > 30 then
-      {{ z }} + ({{ z ** 3 + z }}) / (4.0 * ({{ v }}))
-      + ({{ 5 * z ** 5 + 16 * z ** 3 + 3 * z }}) / (96.0 * ({{ v }}) * ({{ v }}))
-      + ({{ 3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z }}) / (384.0 * ({{ v }}) * ({{ v }}) * ({{ v }}))
+    {%- set v = model_drift.to_double(v) %}
+    when {{ v }} > 30 then
+      {{ model_drift.to_double(z) }} + ({{ z ** 3 + z }}) / (4.0 * {{ v }})
+      + ({{ 5 * z ** 5 + 16 * z ** 3 + 3 * z }}) / (96.0 * {{ v }} * {{ v }})
+      + ({{ 3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z }}) / (384.0 * {{ v }} * {{ v }} * {{ v }})
   end
 {%- endmacro %}
 
@@ -40,9 +43,9 @@
 {% macro mean_t_bound(total, total_of_squares, n, z, side) -%}
   {#- t-interval for a mean from its sum, sum of squares and count; null below 2 rows. -#}
   case when ({{ n }}) >= 2 then
-    ({{ total }}) * 1.0 / ({{ n }})
+    {{ model_drift.to_double(total) }} / ({{ n }})
     {{ '-' if side == 'low' else '+' }} {{ model_drift.t_quantile(n ~ ' - 1', z) }}
-      * sqrt(greatest(({{ total_of_squares }}) - ({{ total }}) * ({{ total }}) * 1.0 / ({{ n }}), 0) / (({{ n }}) - 1) / ({{ n }}))
+      * sqrt(greatest({{ model_drift.to_double(total_of_squares) }} - {{ model_drift.to_double(total) }} * ({{ total }}) / ({{ n }}), 0) / (({{ n }}) - 1) / ({{ n }}))
   end
 {%- endmacro %}
 
@@ -56,7 +59,7 @@
           ({{ auc }}) * (1 - ({{ auc }}))
           + (({{ positives }}) - 1) * (({{ auc }}) / (2 - ({{ auc }})) - ({{ auc }}) * ({{ auc }}))
           + (({{ negatives }}) - 1) * (2 * ({{ auc }}) * ({{ auc }}) / (1 + ({{ auc }})) - ({{ auc }}) * ({{ auc }}))
-        ) / (({{ positives }}) * ({{ negatives }}) * 1.0),
+        ) / ({{ model_drift.to_double(positives) }} * ({{ negatives }})),
         0))
     )
   end

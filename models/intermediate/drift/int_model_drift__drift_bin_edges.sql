@@ -24,8 +24,8 @@ buckets as (
         '{{ column.name }}' as feature_name,
         value,
         {#- bucket k holds ranks in ((k-1) n / bins, k n / bins]; deciles likewise with 10 -#}
-        cast(ceil(row_number() over (order by value) * {{ bins }}.0 / count(*) over ()) as {{ dbt.type_int() }}) as bucket,
-        cast(ceil(row_number() over (order by value) * 10.0 / count(*) over ()) as {{ dbt.type_int() }}) as decile
+        cast(ceil({{ model_drift.to_double('row_number() over (order by value) * ' ~ bins) }} / count(*) over ()) as {{ dbt.type_int() }}) as bucket,
+        cast(ceil({{ model_drift.to_double('row_number() over (order by value) * 10') }} / count(*) over ()) as {{ dbt.type_int() }}) as decile
     from (
         select cast({{ adapter.quote(column.name) }} as {{ model_drift.type_double() }}) as value
         from observations

@@ -60,8 +60,8 @@ by_weekday as (
         day_of_week,
         count(*) as day_count,
         sum(row_count) as row_count,
-        avg(row_count * 1.0) as rows_per_day_mean,
-        avg(labelled_row_count * 1.0) as labelled_rows_per_day_mean
+        avg({{ model_drift.to_double('row_count') }}) as rows_per_day_mean,
+        avg({{ model_drift.to_double('labelled_row_count') }}) as labelled_rows_per_day_mean
     from every_day
     group by segment_column, segment_value, day_of_week
 

@@ -62,9 +62,9 @@ period_stats as (
         sum(case when is_gap then 1 else 0 end) as gap_period_count,
         sum(row_count) as row_count,
         sum(labelled_row_count) as labelled_row_count,
-        avg(row_count * 1.0) as rows_per_period_mean,
+        avg({{ model_drift.to_double('row_count') }}) as rows_per_period_mean,
         {{ model_drift.percentile_cont('row_count', 0.5) }} as rows_per_period_median,
-        avg(labelled_row_count * 1.0) as labelled_rows_per_period_mean,
+        avg({{ model_drift.to_double('labelled_row_count') }}) as labelled_rows_per_period_mean,
         {#- least-squares slope of rows on the period number: rows gained or lost per period -#}
         case when count(*) >= 2 then regr_slope(row_count, period_number) end as row_count_trend_per_period,
         max(period_number) as last_period_number
@@ -79,7 +79,7 @@ recent as (
         periods.segment_column,
         periods.segment_value,
         count(*) as recent_period_count,
-        avg({{ 'periods.labels_received_count' if has_label_at else 'periods.labelled_row_count' }} * 1.0) as labels_per_period_recent
+        avg({{ model_drift.to_double('periods.labels_received_count' if has_label_at else 'periods.labelled_row_count') }}) as labels_per_period_recent
     from periods
     inner join period_stats
         on periods.segment_column = period_stats.segment_column
@@ -205,7 +205,7 @@ final as (
         cast(longest_gap_periods as {{ dbt.type_bigint() }}) as longest_gap_periods,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count,
         cast(labelled_row_count as {{ dbt.type_bigint() }}) as labelled_row_count,
-        cast(case when row_count > 0 then labelled_row_count * 1.0 / row_count end as {{ model_drift.type_double() }}) as label_coverage,
+        cast(case when row_count > 0 then {{ model_drift.to_double('labelled_row_count') }} / row_count end as {{ model_drift.type_double() }}) as label_coverage,
         cast(rows_per_period_mean as {{ model_drift.type_double() }}) as rows_per_period_mean,
         cast(rows_per_period_median as {{ model_drift.type_double() }}) as rows_per_period_median,
         cast(labelled_rows_per_period_mean as {{ model_drift.type_double() }}) as labelled_rows_per_period_mean,

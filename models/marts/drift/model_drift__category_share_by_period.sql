@@ -31,9 +31,9 @@ final as (
         cast(pairs.category as {{ dbt.type_string() }}) as category,
         cast(pairs.bin_number as {{ dbt.type_int() }}) as category_rank,
         cast(pairs.current_count as {{ dbt.type_bigint() }}) as value_count,
-        cast(case when totals.current_total > 0 then pairs.current_count * 1.0 / totals.current_total end as {{ model_drift.type_double() }}) as share,
+        cast(case when totals.current_total > 0 then {{ model_drift.to_double('pairs.current_count') }} / totals.current_total end as {{ model_drift.type_double() }}) as share,
         cast(pairs.reference_count as {{ dbt.type_bigint() }}) as reference_value_count,
-        cast(case when totals.reference_total > 0 then pairs.reference_count * 1.0 / totals.reference_total end as {{ model_drift.type_double() }}) as reference_share
+        cast(case when totals.reference_total > 0 then {{ model_drift.to_double('pairs.reference_count') }} / totals.reference_total end as {{ model_drift.type_double() }}) as reference_share
     from pairs
     inner join totals
         on pairs.segment_column = totals.segment_column and pairs.segment_value = totals.segment_value

@@ -38,8 +38,8 @@ shares as (
 
     select
         pairs.*,
-        case when totals.current_total > 0 then pairs.current_count * 1.0 / totals.current_total end as current_share,
-        case when totals.reference_total > 0 then pairs.reference_count * 1.0 / totals.reference_total end as reference_share,
+        case when totals.current_total > 0 then {{ model_drift.to_double('pairs.current_count') }} / totals.current_total end as current_share,
+        case when totals.reference_total > 0 then {{ model_drift.to_double('pairs.reference_count') }} / totals.reference_total end as reference_share,
         totals.current_total,
         totals.reference_total
     from pairs
@@ -184,10 +184,10 @@ coarse_distances as (
         {#- Pearson chi-square of the 2 x K table (reference, current) x category, no continuity correction -#}
         sum(
             case when current_count + reference_count > 0 then
-                power(current_count - (current_count + reference_count) * current_total * 1.0 / (current_total + reference_total), 2)
-                    / ((current_count + reference_count) * current_total * 1.0 / (current_total + reference_total))
-                + power(reference_count - (current_count + reference_count) * reference_total * 1.0 / (current_total + reference_total), 2)
-                    / ((current_count + reference_count) * reference_total * 1.0 / (current_total + reference_total))
+                power(current_count - (current_count + reference_count) * {{ model_drift.to_double('current_total') }} / (current_total + reference_total), 2)
+                    / ((current_count + reference_count) * {{ model_drift.to_double('current_total') }} / (current_total + reference_total))
+                + power(reference_count - (current_count + reference_count) * {{ model_drift.to_double('reference_total') }} / (current_total + reference_total), 2)
+                    / ((current_count + reference_count) * {{ model_drift.to_double('reference_total') }} / (current_total + reference_total))
             end
         ) as chi_square,
         sum(case when current_count + reference_count > 0 then 1 else 0 end) - 1 as chi_square_dof
@@ -224,7 +224,7 @@ final as (
         {%- endif %}
         cast(coalesce(stats.row_count, 0) as {{ dbt.type_bigint() }}) as row_count,
         cast(coalesce(stats.value_count, 0) as {{ dbt.type_bigint() }}) as value_count,
-        cast(case when stats.row_count > 0 then 1 - stats.value_count * 1.0 / stats.row_count end as {{ model_drift.type_double() }}) as null_rate,
+        cast(case when stats.row_count > 0 then 1 - {{ model_drift.to_double('stats.value_count') }} / stats.row_count end as {{ model_drift.type_double() }}) as null_rate,
         cast(stats.value_mean as {{ model_drift.type_double() }}) as value_mean,
         cast(stats.value_std as {{ model_drift.type_double() }}) as value_std,
         cast(stats.value_p05 as {{ model_drift.type_double() }}) as value_p05,

@@ -89,7 +89,7 @@ final as (
         cast(column_name as {{ dbt.type_string() }}) as column_name,
         cast(input_row_count as {{ dbt.type_bigint() }}) as input_row_count,
         cast(coalesce(rows_affected, 0) as {{ dbt.type_bigint() }}) as rows_affected,
-        cast(case when input_row_count > 0 then coalesce(rows_affected, 0) * 1.0 / input_row_count end as {{ model_drift.type_double() }}) as share_of_rows_affected,
+        cast(case when input_row_count > 0 then {{ model_drift.to_double('coalesce(rows_affected, 0)') }} / input_row_count end as {{ model_drift.type_double() }}) as share_of_rows_affected,
         is_applicable,
         case
             when not is_applicable then 'not applicable'
