@@ -86,6 +86,35 @@
     {{ model_drift.fail("var model_drift_top_categories is '" ~ top_categories ~ "'; it must be a whole number >= 1, e.g. 10") }}
   {%- endif -%}
 
+  {%- set known_alerts = ['stale_model', 'quality_below_tolerance', 'arrival_stopped', 'feature_drift'] -%}
+  {%- set alerts = var('model_drift_alerts') or [] -%}
+  {%- if alerts is string -%}{%- set alerts = [alerts] -%}{%- endif -%}
+  {%- for alert in alerts -%}
+    {%- if alert not in known_alerts -%}
+      {{ model_drift.fail("var model_drift_alerts lists '" ~ alert ~ "'; the alerts are " ~ known_alerts | join(', ') ~ ", e.g. --vars '{model_drift_alerts: [feature_drift]}'") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set alert_severity = var('model_drift_alert_severity') | lower -%}
+  {%- if alert_severity not in ['warn', 'error'] -%}
+    {{ model_drift.fail("var model_drift_alert_severity is '" ~ alert_severity ~ "'; use warn or error") }}
+  {%- endif -%}
+  {%- set max_psi = var('model_drift_alert_max_psi') -%}
+  {%- if max_psi is not number or max_psi <= 0 -%}
+    {{ model_drift.fail("var model_drift_alert_max_psi is '" ~ max_psi ~ "'; it must be a number > 0, e.g. 0.2") }}
+  {%- endif -%}
+  {%- set silent_periods = var('model_drift_alert_silent_periods') -%}
+  {%- if silent_periods is not number or silent_periods < 1 or silent_periods != silent_periods | int -%}
+    {{ model_drift.fail("var model_drift_alert_silent_periods is '" ~ silent_periods ~ "'; it must be a whole number of periods >= 1, e.g. 2") }}
+  {%- endif -%}
+  {%- set tolerance = var('model_drift_tolerance') -%}
+  {%- set tolerance_kind = var('model_drift_tolerance_kind') -%}
+  {%- if tolerance_kind not in ['absolute', 'relative'] -%}
+    {{ model_drift.fail("var model_drift_tolerance_kind is '" ~ tolerance_kind ~ "'; use absolute or relative") }}
+  {%- endif -%}
+  {%- if tolerance is not number or tolerance <= 0 or (tolerance_kind == 'relative' and tolerance >= 1) -%}
+    {{ model_drift.fail("var model_drift_tolerance is '" ~ tolerance ~ "'; it must be a number > 0 (and < 1 when model_drift_tolerance_kind is relative)") }}
+  {%- endif -%}
+
   {%- set roles = {
       'event_at': model_drift.column_var('model_drift_event_at', required=true),
       'target': model_drift.column_var('model_drift_target'),
@@ -126,6 +155,13 @@
       'reference_end': reference_end,
       'drift_bins': bins | int,
       'top_categories': top_categories | int,
+      'metric': var('model_drift_metric'),
+      'tolerance': tolerance,
+      'tolerance_kind': tolerance_kind,
+      'alerts': alerts,
+      'alert_severity': alert_severity,
+      'alert_max_psi': max_psi,
+      'alert_silent_periods': silent_periods | int,
   }) -%}
 {% endmacro %}
 
