@@ -115,8 +115,8 @@ def _svg(figure: plt.Figure, name: str) -> str:
 
 
 def _figure(width: float = 11.0, height: float = 4.2, **kwargs) -> tuple[plt.Figure, object]:
-    with plt.rc_context(STYLE):
-        return plt.subplots(figsize=(width, height), **kwargs)
+    """A figure in the report's size; call inside plt.rc_context(STYLE)."""
+    return plt.subplots(figsize=(width, height), **kwargs)
 
 
 def _dates(axis) -> None:
@@ -211,7 +211,7 @@ def window_chart(comparison: pd.DataFrame, unit: str = "periods") -> str:
         return _svg(figure, "window")
 
 
-def policy_chart(policy: pd.DataFrame, recommended: tuple[str, float] | None = None) -> str:
+def policy_chart(policy: pd.DataFrame, recommended: tuple[str, float] | None = None, unit: str = "periods") -> str:
     """Q5: the frontier of quality lost against retrains, one series per training spec;
     the recommended (spec_name, retrain_every_periods) point ringed."""
     metric = str(policy.metric_name.iloc[0])
@@ -235,7 +235,7 @@ def policy_chart(policy: pd.DataFrame, recommended: tuple[str, float] | None = N
             if len(chosen):
                 c = chosen.iloc[0]
                 axes.plot([c.retrains_over_history], [c.mean_loss], "o", ms=14, mfc="none", mec=RED, mew=2,
-                          label=f"recommended: {spec}, every {every:g} periods")
+                          label=f"recommended: {spec}, every {every:g} {unit}")
         named = recommended[0] if recommended is not None else sorted(policy.spec_name)[0]
         for r in policy[policy.spec_name == named].itertuples():
             axes.annotate(f"every {r.retrain_every_periods:g}", (r.retrains_over_history, r.mean_loss),
@@ -420,7 +420,7 @@ def _charts(marts: dict[str, pd.DataFrame]) -> list[tuple[str, str, tuple[str, .
          lambda: window_chart(get("model_drift__training_window_comparison"), units),
          "Paired difference against all history with its bootstrap interval over cutoffs; green = recommended."),
         ("policy", "Q5. Retraining policy frontier", (POLICY,),
-         lambda: policy_chart(get(POLICY), recommended_policy(get(RECOMMENDATIONS))),
+         lambda: policy_chart(get(POLICY), recommended_policy(get(RECOMMENDATIONS)), units),
          "Each point a retraining interval; the ringed point is the recommendation."),
         ("arrivals", "Q2. Arrivals", ("model_drift__arrival_by_period",),
          lambda: arrival_chart(get("model_drift__arrival_by_period"), unit),
