@@ -19,4 +19,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
-python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+# MODEL_DRIFT_EXTRAS: the optional dependencies to add (scripts/test.sh adds
+# the postgres and spark adapters for the engine matrix).
+python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[${MODEL_DRIFT_EXTRAS:-test}]"
