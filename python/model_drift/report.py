@@ -211,21 +211,48 @@ def window_chart(comparison: pd.DataFrame, unit: str = "periods") -> str:
         return _svg(figure, "window")
 
 
+def policy_frontier(policy: pd.DataFrame, keep: tuple[str, float] | None = None) -> pd.DataFrame:
+    """One row per spec and number of retrains (intervals k and k + 1 often retrain equally
+    often over a finite history): the `keep` (spec_name, interval) row where it is one of
+    them, else the longest interval."""
+    kept = (policy.spec_name == keep[0]) & (policy.retrain_every_periods == keep[1]) if keep else False
+    return (policy.assign(_kept=kept)
+            .sort_values(["spec_name", "retrains_over_history", "_kept", "retrain_every_periods"])
+            .groupby(["spec_name", "retrains_over_history"], as_index=False).last()
+            .drop(columns="_kept"))
+
+
+ROUND_INTERVALS = {1, 2, 7, 14, 28, 30, 91, 182, 364, 365}
+
+
 def policy_chart(policy: pd.DataFrame, recommended: tuple[str, float] | None = None, unit: str = "periods") -> str:
     """Q5: the frontier of quality lost against retrains, one series per training spec;
-    the recommended (spec_name, retrain_every_periods) point ringed."""
+    the recommended (spec_name, retrain_every_periods) point ringed. The recommended spec
+    (else the first) also gets its interval band and its end-of-cycle loss, the loss the
+    tolerance is held to."""
     metric = str(policy.metric_name.iloc[0])
+    frontier = policy_frontier(policy, recommended)
+    named = recommended[0] if recommended is not None else sorted(frontier.spec_name)[0]
     with plt.rc_context(STYLE):
         figure, axes = _figure()
         colors = itertools.cycle([BLUE, ORANGE, GREEN, "#9467bd", "#8c564b", "#e377c2"])
-        for spec, rows in policy.sort_values("retrains_over_history").groupby("spec_name", sort=True):
+        for spec, rows in frontier.groupby("spec_name", sort=True):
             color = next(colors)
-            err = None
-            if {"mean_loss_low", "mean_loss_high"} <= set(rows.columns) and rows.mean_loss_low.notna().any():
-                err = [(rows.mean_loss - rows.mean_loss_low).clip(lower=0).fillna(0),
-                       (rows.mean_loss_high - rows.mean_loss).clip(lower=0).fillna(0)]
-            axes.errorbar(rows.retrains_over_history, rows.mean_loss, yerr=err, fmt="o-", color=color,
-                          ms=4, lw=1.2, capsize=2, elinewidth=0.8, label="all history" if spec == "all" else spec)
+            label = "all history" if spec == "all" else spec
+            axes.plot(rows.retrains_over_history, rows.mean_loss, "o-", color=color, ms=3, lw=1.2,
+                      label=f"{label}: mean loss")
+            if spec != named:
+                continue
+            if rows.mean_loss_low.notna().any():
+                axes.fill_between(rows.retrains_over_history, rows.mean_loss_low, rows.mean_loss_high,
+                                  color=color, alpha=0.15, lw=0, label=f"{label}: mean loss interval")
+            axes.plot(rows.retrains_over_history, rows.end_of_cycle_loss, "--", color=color, lw=1.2,
+                      label=f"{label}: end-of-cycle loss")
+            few = len(rows) <= 8
+            for r in rows.itertuples():
+                if few or r.retrain_every_periods in ROUND_INTERVALS:
+                    axes.annotate(f"every {r.retrain_every_periods:g}", (r.retrains_over_history, r.mean_loss),
+                                  textcoords="offset points", xytext=(4, -11), fontsize=8, color=GREY)
         tolerance = policy.tolerance_in_metric_units.dropna()
         if len(tolerance):
             axes.axhline(tolerance.iloc[0], color=RED, ls="--", lw=1.2, label=f"tolerance {tolerance.iloc[0]:g}")
@@ -236,18 +263,14 @@ def policy_chart(policy: pd.DataFrame, recommended: tuple[str, float] | None = N
                 c = chosen.iloc[0]
                 axes.plot([c.retrains_over_history], [c.mean_loss], "o", ms=14, mfc="none", mec=RED, mew=2,
                           label=f"recommended: {spec}, every {every:g} {unit}")
-        named = recommended[0] if recommended is not None else sorted(policy.spec_name)[0]
-        for r in policy[policy.spec_name == named].itertuples():
-            axes.annotate(f"every {r.retrain_every_periods:g}", (r.retrains_over_history, r.mean_loss),
-                          textcoords="offset points", xytext=(5, 5), fontsize=8, color=GREY)
         axes.axhline(0, color=GREY, lw=0.8)
         retrains = policy.retrains_over_history[policy.retrains_over_history > 0]
         log_x = len(retrains) and retrains.max() / retrains.min() > 20
         if log_x:
             axes.set_xscale("log")
-        axes.set_title("Retraining policies: quality lost against retrains")
+        axes.set_title(f"Retraining policies: quality lost against retrains (intervals in {unit})")
         axes.set_xlabel("retrains over the history" + (" (log scale)" if log_x else ""))
-        axes.set_ylabel(f"mean {metric} lost vs always fresh")
+        axes.set_ylabel(f"{metric} lost vs always fresh")
         axes.legend(**LEGEND)
         return _svg(figure, "policy")
 
@@ -421,7 +444,7 @@ def _charts(marts: dict[str, pd.DataFrame]) -> list[tuple[str, str, tuple[str, .
          "Paired difference against all history with its bootstrap interval over cutoffs; green = recommended."),
         ("policy", "Q5. Retraining policy frontier", (POLICY,),
          lambda: policy_chart(get(POLICY), recommended_policy(get(RECOMMENDATIONS)), units),
-         "Each point a retraining interval; the ringed point is the recommendation."),
+         "Each point a retraining interval (of intervals that retrain equally often, the longest); the ringed one is recommended."),
         ("arrivals", "Q2. Arrivals", ("model_drift__arrival_by_period",),
          lambda: arrival_chart(get("model_drift__arrival_by_period"), unit),
          "Rows and labelled rows counted by the period of their event."),

@@ -120,6 +120,13 @@ def test_policy_chart_rings_the_recommended_interval():
     assert report.recommended_policy(None) is None
 
 
+def test_policy_frontier_keeps_one_interval_per_retrain_count():
+    policy = pd.DataFrame({"spec_name": "all", "retrain_every_periods": [1, 2, 3, 4],
+                           "retrains_over_history": [4, 2, 2, 1], "mean_loss": [0.1, 0.2, 0.3, 0.4]})
+    assert report.policy_frontier(policy).retrain_every_periods.tolist() == [4, 3, 1]  # the longest
+    assert report.policy_frontier(policy, ("all", 2.0)).retrain_every_periods.tolist() == [4, 2, 1]
+
+
 def test_arrival_quality_and_drift_charts():
     arrivals = pd.DataFrame({"period_start": DAYS, "row_count": [10, 12, 0, 9],
                              "labelled_row_count": [9, 11, 0, 8], "label_delay_hours_p50": [2.0, 2.5, None, 3.0],
