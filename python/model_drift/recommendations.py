@@ -51,7 +51,8 @@ def _known(value) -> bool:
 
 
 def _periods(value: float, unit: str) -> str:
-    return f"{value:,.0f} {unit}" if value != 1 else f"1 {unit[:-1]}"
+    """'12 days', '1 day': a count of periods in words (unit is plural)."""
+    return f"{value:,.0f} {unit}" if round(value) != 1 else f"1 {unit[:-1]}"
 
 
 def _row(number: int, answer: str, value, unit: str, low=None, high=None, confidence: str = "medium",
@@ -97,11 +98,11 @@ def learning_answer(e: Evidence) -> dict:
         return _row(3, f"More than the {f.largest_rows_tried:,} newest rows tried: quality is still rising, so more "
                        "data would help; raise model_drift_backtest_row_counts to find the plateau.",
                     None, "rows", low=float(f.largest_rows_tried), confidence="low")
-    periods = (f" ({_periods(f.periods_for_95pct, e.unit)} of labels at the recent rate)"
+    periods = (f", {_periods(f.periods_for_95pct, e.unit)} of labels at the recent rate"
                if _known(f.periods_for_95pct) else "")
-    return _row(3, f"About {f.rows_for_95pct:,.0f} labelled rows reach 95% of the plateau ({f.plateau_quality:.3f} "
-                   f"{f.metric_name}){periods}; {f.rows_for_99pct:,.0f} reach 99%." if _known(f.rows_for_99pct) else
-                f"About {f.rows_for_95pct:,.0f} labelled rows reach 95% of the plateau ({f.plateau_quality:.3f} {f.metric_name}){periods}.",
+    more = f"; {f.rows_for_99pct:,.0f} reach 99%" if _known(f.rows_for_99pct) else ""
+    return _row(3, f"About {f.rows_for_95pct:,.0f} labelled rows reach 95% of the way to the plateau of "
+                   f"{f.plateau_quality:.3f} {f.metric_name}{periods}{more}.",
                 f.rows_for_95pct, "rows", confidence="high" if _known(f.r2) and f.r2 >= 0.9 else "medium")
 
 
