@@ -44,6 +44,19 @@ def arrival_answers(database: str | pathlib.Path) -> list[tuple[str, str, str]]:
         ).fetchall()
 
 
+def recommendation_answers(database: str | pathlib.Path) -> list[str]:
+    """Q1, Q3, Q4 and Q5 as model_drift__retraining_recommendations words
+    them (Q2 has its own block), with their confidence; none when not built."""
+    with open_marts(database) as (connection, tables):
+        if "model_drift__retraining_recommendations" not in tables:
+            return []
+        rows = connection.sql(
+            "select question_number, question, answer, confidence from model_drift__retraining_recommendations "
+            "where question_number != 2 order by question_number"
+        ).fetchall()
+    return [f"Q{number}. {question} {answer} (confidence: {confidence})" for number, question, answer, confidence in rows]
+
+
 def experiment_answers(database: str | pathlib.Path) -> list[str]:
     """One sentence each for Q1 (decay), Q3 (learning curve) and Q4 (windows),
     from the backtest marts; none when they were not built."""

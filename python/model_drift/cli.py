@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from model_drift.answers import arrival_answers, experiment_answers, format_arrival_answers
+from model_drift.answers import arrival_answers, experiment_answers, format_arrival_answers, recommendation_answers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"model-drift: {error}", file=sys.stderr)
         return 2
     print(format_arrival_answers(rows))
-    for line in experiment_answers(args.database):
+    # the recommendations word every answer; without them (Python models not
+    # built yet), the backtest marts' own sentences
+    for line in recommendation_answers(args.database) or experiment_answers(args.database):
         print(line)
     return 0
 

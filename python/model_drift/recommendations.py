@@ -196,6 +196,9 @@ def retraining_answer(e: Evidence) -> dict:
         (not _known(d.periods_to_tolerance_low) or best >= 0.5 * d.periods_to_tolerance_low)
         and (not _known(d.periods_to_tolerance_high) or best <= 2 * d.periods_to_tolerance_high)
     )
+    if d.regime == "abrupt":
+        notes.append(f"quality fell in one step at {pd.Timestamp(d.abrupt_change_at):%Y-%m-%d}, which no schedule "
+                     "foresees: let the quality_below_tolerance alert trigger a retrain after such a step")
     if _known(d.periods_to_tolerance):
         notes.append(f"the decay curve reaches the tolerance at {_periods(d.periods_to_tolerance, e.unit)}"
                      + ("" if agrees else ", which this replay does not confirm"))

@@ -23,6 +23,12 @@ def test_cli_prints_the_answer(demo_build):
     done = subprocess.run([sys.executable, "-m", "model_drift", "answers", str(demo_build.database)],
                           capture_output=True, text=True, check=True)
     assert "origin = LGA:" in done.stdout
+    lines = done.stdout.splitlines()
+    # then Q1, Q3, Q4 and Q5 as the recommendations table words them
+    assert [line[:3] for line in lines if line[:1] == "Q"] == ["Q2.", "Q1.", "Q3.", "Q4.", "Q5."]
+    assert lines[-1].startswith(("Q5. How often should you retrain? Retrain every",
+                                 "Q5. How often should you retrain? No scheduled retraining"))
+    assert lines[-1].endswith(")") and "(confidence: " in lines[-1]
 
 
 def test_cli_explains_a_missing_database(tmp_path, capsys):
