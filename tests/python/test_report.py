@@ -184,17 +184,15 @@ def browser():
 
 @pytest.fixture(scope="module")
 def demo_with_q5(demo_build, tmp_path_factory):
-    """A copy of the demo build with made-up Q5 tables when the build has none,
-    so the policy chart and the recommendations are drawn in the browser too."""
+    """A copy of the demo build whose Q5 tables are the made-up ones above, so the
+    page shows answers and a ringed recommendation known in advance."""
     database = tmp_path_factory.mktemp("report") / "with_q5.duckdb"
     shutil.copy(demo_build.database, database)
     with duckdb.connect(str(database)) as connection:
-        present = {r[0] for r in connection.sql("select table_name from information_schema.tables").fetchall()}
         for table, frame in [(report.POLICY, made_up_policy()), (report.RECOMMENDATIONS, made_up_recommendations())]:
-            if table not in present:
-                connection.register("frame", frame)
-                connection.execute(f"create table {table} as select * from frame")
-                connection.unregister("frame")
+            connection.register("frame", frame)
+            connection.execute(f"create or replace table {table} as select * from frame")
+            connection.unregister("frame")
     return database
 
 
@@ -240,6 +238,10 @@ def test_the_demo_report_renders_in_chromium(which, browser, demo_build, demo_wi
                 assert box["width"] > 600 and box["height"] > 150, (name, box)
             else:
                 assert "not built:" in section.inner_text(), name
+        if which == "demo_with_made_up_q5":
+            assert page.locator("#answer-q1 p").all_inner_texts() == [
+                "Made-up answer one.", "confidence: medium · table: model_drift__decay_summary"]
+            assert "recommended: all, every 28 days" in page.locator("#chart-policy svg").inner_html()
         if "policy" in expected:  # the Q5 recommendation is ringed on the frontier
             chosen = report.recommended_policy(report.read_marts(database).get(report.RECOMMENDATIONS))
             if chosen is not None:
