@@ -8,5 +8,5 @@ if [ ! -x /usr/bin/chromium ]; then
     fi
     echo "installing Chromium (apt) for the report test" >&2
     $as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
 fi
