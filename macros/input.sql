@@ -89,9 +89,11 @@
 
 {% macro type_family(data_type) %}
   {#- timestamp_tz | timestamp | date | boolean | integer | float | string | other,
-      from the engine's type name (DuckDB, PostgreSQL and Spark spellings). -#}
+      from the engine's type name (DuckDB, PostgreSQL and Spark spellings).
+      Spark's TIMESTAMP is an instant (shown in the session time zone, UTC in
+      a model_drift profile), so it is time-zone-aware; TIMESTAMP_NTZ is naive. -#}
   {%- set t = data_type | lower | trim -%}
-  {%- if 'with time zone' in t or t in ['timestamptz', 'timestamp_tz'] -%}{%- do return('timestamp_tz') -%}
+  {%- if 'with time zone' in t or t in ['timestamptz', 'timestamp_tz'] or (t == 'timestamp' and target.type == 'spark') -%}{%- do return('timestamp_tz') -%}
   {%- elif 'timestamp' in t or t.startswith('datetime') -%}{%- do return('timestamp') -%}
   {%- elif t == 'date' -%}{%- do return('date') -%}
   {%- elif t in ['boolean', 'bool'] -%}{%- do return('boolean') -%}
@@ -122,6 +124,7 @@
 {%- endmacro %}
 
 {% macro spark__convert_timezone(expression, timezone) -%}
+  {#- the instant's UTC wall clock (session time zone UTC) moved to `timezone` -#}
   from_utc_timestamp({{ expression }}, '{{ timezone }}')
 {%- endmacro %}
 

@@ -44,8 +44,10 @@ def run_dbt(
     *,
     project_dir: pathlib.Path = REPO,
     dbt_vars: dict | None = None,
+    target: str | None = None,
+    extra_env: dict | None = None,
 ) -> DbtRun:
-    """Run `dbt <command>` in project_dir, writing only under workdir."""
+    """Run `dbt <command>` in project_dir, writing only under workdir (on `target`, default the profile's)."""
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "warehouse.duckdb"
     env = {
@@ -53,10 +55,13 @@ def run_dbt(
         "DBT_PROFILES_DIR": str(project_dir),
         "MODEL_DRIFT_DUCKDB_PATH": str(database),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(extra_env or {}),
     }
     args = [DBT, *command, "--no-use-colors", "--log-path", str(workdir / "logs")]
     if command[0] != "deps":
         args += ["--target-path", str(workdir / "target")]
+        if target:
+            args += ["--target", target]
     if dbt_vars:
         args += ["--vars", yaml.safe_dump(dbt_vars, default_flow_style=True)]
     done = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True, timeout=900)
@@ -111,20 +116,7 @@ SQL_MARTS = {
 
 def run_integration(command: list[str], workdir: pathlib.Path, target: str, env: dict | None = None) -> DbtRun:
     """Run `dbt <command> --target <target>` in the integration project, writing only under workdir."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    database = workdir / "warehouse.duckdb"
-    full_env = {
-        **os.environ,
-        "DBT_PROFILES_DIR": str(INTEGRATION_PROJECT),
-        "MODEL_DRIFT_DUCKDB_PATH": str(database),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        **(env or {}),
-    }
-    args = [DBT, *command, "--no-use-colors", "--log-path", str(workdir / "logs")]
-    if command[0] != "deps":
-        args += ["--target-path", str(workdir / "target"), "--target", target]
-    done = subprocess.run(args, cwd=INTEGRATION_PROJECT, env=full_env, capture_output=True, text=True, timeout=1800)
-    return DbtRun(done.returncode, done.stdout + done.stderr, database)
+    return run_dbt(command, workdir, project_dir=INTEGRATION_PROJECT, target=target, extra_env=env)
 
 
 @pytest.fixture(scope="session")
