@@ -15,8 +15,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (apt) for the engine tests" >&2
     $as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    # Debian starts a default cluster on install; the tests run their own
-    if command -v pg_lsclusters >/dev/null 2>&1; then
+    # Debian starts a default cluster when it installs PostgreSQL; the tests run their own
+    if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null 2>&1; then
         pg_lsclusters -h | while read -r version cluster _; do
             $as_root pg_ctlcluster "$version" "$cluster" stop 2>/dev/null || true
         done
