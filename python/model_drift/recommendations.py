@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numpy as np
 import pandas as pd
 
 from model_drift.policy import largest_interval_within
@@ -182,30 +181,31 @@ def retraining_answer(e: Evidence) -> dict:
 
     low = largest_interval_within(policy["end_of_cycle_loss_high"].to_numpy(), intervals, tolerance)
     high = largest_interval_within(policy["end_of_cycle_loss_low"].to_numpy(), intervals, tolerance)
+    interval, limited_by, notes = max(best, 1), "tolerance", []
+    # the decay curve of the same training spec: when its fitted loss reaches
+    # the tolerance sooner (it counts loss from the fitted age 0, the replay
+    # from the first model_drift_decay_fresh_periods), the sooner one stands
+    decay_bound = (max(1, math.floor(d.periods_to_tolerance))
+                   if d.spec_name == spec and d.regime in ("gradual", "abrupt") and _known(d.periods_to_tolerance) else None)
+    if decay_bound is not None and decay_bound < interval:
+        notes.append(f"the replay alone would allow {_periods(interval, e.unit)}, but the decay curve of the same "
+                     f"training spec reaches the tolerance at {_periods(d.periods_to_tolerance, e.unit)}")
+        interval, limited_by = decay_bound, "decay curve"
     floor, floor_name, floor_why = max(_floors(e), default=(1, None, ""))
-    interval, limited_by = max(best, 1), "tolerance"
-    notes = []
     if floor > interval:
-        interval, limited_by = floor, floor_name
         notes.append(f"the tolerance alone would allow {_periods(best, e.unit) if best else 'less than one ' + e.period}, "
                      f"but {floor_why}; expect to lose up to "
                      f"{policy.loc[policy['retrain_every_periods'] == min(floor, intervals.max()), 'end_of_cycle_loss'].iloc[0]:.3g} "
                      f"{d.metric_name} before each retrain")
-    chosen = policy[policy["retrain_every_periods"] == min(interval, intervals.max())].iloc[0]
-    agrees = not _known(d.periods_to_tolerance) or (
-        (not _known(d.periods_to_tolerance_low) or best >= 0.5 * d.periods_to_tolerance_low)
-        and (not _known(d.periods_to_tolerance_high) or best <= 2 * d.periods_to_tolerance_high)
-    )
+        interval, limited_by = floor, floor_name
     if d.regime == "abrupt":
         notes.append(f"quality fell in one step at {pd.Timestamp(d.abrupt_change_at):%Y-%m-%d}, which no schedule "
                      "foresees: let the quality_below_tolerance alert trigger a retrain after such a step")
-    if _known(d.periods_to_tolerance):
-        notes.append(f"the decay curve reaches the tolerance at {_periods(d.periods_to_tolerance, e.unit)}"
-                     + ("" if agrees else ", which this replay does not confirm"))
+    chosen = policy[policy["retrain_every_periods"] == min(interval, intervals.max())].iloc[0]
     narrow = low is not None and high is not None and low >= 0.5 * best and high <= 2 * max(best, 1)
-    if d.regime == "too noisy" or limited_by != "tolerance" or not agrees or chosen.cutoff_count < 4:
+    if d.regime == "too noisy" or limited_by in ("label delay", "new labelled data") or chosen.cutoff_count < 4:
         confidence = "low"
-    elif narrow and chosen.cutoff_count >= 5:
+    elif narrow and chosen.cutoff_count >= 5 and limited_by == "tolerance":
         confidence = "high"
     else:
         confidence = "medium"
@@ -215,10 +215,10 @@ def retraining_answer(e: Evidence) -> dict:
             f"{_periods(chosen.history_periods, e.unit)}.")
     if notes:
         text += " Note: " + "; ".join(notes) + "."
-    # the interval's range from the bootstrap ends of the replayed loss (None: within
-    # tolerance for every interval replayed), never below the floor
-    low = max(int(intervals.max()) if low is None else max(low, 1), floor)
-    high = max(int(intervals.max()) if high is None else max(high, 1), floor)
+    # the range from the bootstrap ends of the replayed loss (None: within the
+    # tolerance for every interval replayed), holding the interval chosen
+    low = min(int(intervals.max()) if low is None else max(low, 1), interval)
+    high = max(int(intervals.max()) if high is None else max(high, 1), interval)
     return _row(5, text + cost_text, float(interval), e.unit, float(low), float(high),
                 confidence, spec, limited_by, cost_optimal)
 
