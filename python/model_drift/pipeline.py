@@ -6,7 +6,8 @@ never NaN."""
 from __future__ import annotations
 
 import ast
-import json
+import hashlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -235,8 +236,25 @@ def decay_table(scores: pd.DataFrame, raw_settings, table: str) -> pd.DataFrame:
             f"var model_drift_decay_spec is '{spec}', which the backtest did not fit; use one of "
             f"{', '.join(sorted(set(scores['spec_name'])))}"
         )
-    curve, fits, summary = decay_tables(scores, metric, spec, decay)
+    curve, fits, summary = _decay_tables_once(scores, metric, spec, decay)
     return typed({"decay_curve": curve, "decay_curve_fit": fits, "decay_summary": summary}[table], table)
+
+
+# dbt builds the three decay marts from one computation (its bootstrap refits
+# the curve families 200 times): dbt-duckdb runs Python models in its own
+# process, so the last result is kept, keyed by the scores' content.
+_DECAY_LOCK = threading.Lock()
+_DECAY_LAST: dict = {}
+
+
+def _decay_tables_once(scores: pd.DataFrame, metric: str, spec: str, decay: DecaySettings):
+    digest = hashlib.sha256(pd.util.hash_pandas_object(scores, index=False).to_numpy().tobytes()).hexdigest()
+    key = (digest, metric, spec, decay)
+    with _DECAY_LOCK:  # a second thread waits for the first one's result
+        if key not in _DECAY_LAST:
+            _DECAY_LAST.clear()
+            _DECAY_LAST[key] = decay_tables(scores, metric, spec, decay)
+        return _DECAY_LAST[key]
 
 
 def learning_table(scores: pd.DataFrame, arrival_summary: pd.DataFrame, raw_settings, table: str) -> pd.DataFrame:

@@ -313,3 +313,17 @@ def test_alert_settings_fail_naming_the_var(tmp_path, bad, message):
     assert not run.ok
     assert message in run.output, run.output
 
+
+
+def test_the_three_decay_marts_share_one_computation(monkeypatch, histories):
+    import model_drift.pipeline as pipeline
+
+    calls = []
+    real = pipeline.decay_tables
+    monkeypatch.setattr(pipeline, "decay_tables", lambda *a: calls.append(1) or real(*a))
+    settings = {"tolerance": "0.02", "tolerance_kind": "absolute", "fresh_periods": "7", "seed": "0", "decay_spec": "all"}
+    _, scores, _ = histories["slow"]
+    tables = [pipeline.decay_table(scores, settings, t) for t in ("decay_curve", "decay_curve_fit", "decay_summary")]
+    assert len(calls) == 1 and all(len(t) for t in tables)
+    pipeline.decay_table(scores, {**settings, "tolerance": "0.03"}, "decay_summary")  # other settings: computed again
+    assert len(calls) == 2
