@@ -5,7 +5,11 @@ scored events a day, with what a real log has: a day with no rows, labels
 that arrive hours to days later (some never, one before its event), a
 duplicate id, null segment and feature values, a numeric feature that drifts,
 a categorical feature whose mix shifts, and a second model version whose
-quality decays. model_versions.csv: when each version was trained.
+quality decays. Event times are instants written in UTC (a time-zone-aware
+column); label and training times are naive New York wall-clock times, as
+another system might write them, so with model_drift_timezone
+America/New_York both conversions run, across the March DST change.
+model_versions.csv: when each version was trained.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ def main() -> None:
                 outcome_text, labelled_text = str(outcome), f"{labelled_at:%Y-%m-%d %H:%M:%S}"
             rows.append({
                 "row_key": key,
-                "event_at": f"{event_at:%Y-%m-%d %H:%M:%S}",
+                "event_at": f"{event_at:%Y-%m-%d %H:%M:%S}+00:00",
                 "labelled_at": labelled_text,
                 "outcome": outcome_text,
                 "score": f"{score:.6f}",
