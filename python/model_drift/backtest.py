@@ -244,6 +244,15 @@ def evaluation_rows(
     return np.flatnonzero(keep), ages
 
 
+def canonical_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows in an order fixed by their content (event time, then a hash of
+    the whole row), so that samples, the newest-n rows and ties do not depend
+    on the order a warehouse happens to return them in."""
+    content = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    order = np.lexsort((content, frame["event_at"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
+
+
 @dataclasses.dataclass
 class BacktestResult:
     scores: pd.DataFrame
@@ -262,7 +271,7 @@ def run_backtest(
     is_labelled, target and the features) and return the tidy scores."""
     log = log or LOG.info
     started = time.perf_counter()
-    frame = frame.reset_index(drop=True)
+    frame = canonical_order(frame)
     periods = np.sort(frame["period_start"].unique())
     period_numbers = np.searchsorted(periods, frame["period_start"].to_numpy())
     fits = plan_backtest(frame, config)
@@ -324,7 +333,9 @@ def encode_features(
         column = frame[name]
         if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
             text = column.astype("string")
-            ranked = text.value_counts(sort=True).index[:MAX_CATEGORY_CODES]
+            counts = text.value_counts()
+            # most frequent first, ties by value: the codes do not depend on row order
+            ranked = sorted(counts.index, key=lambda value: (-counts[value], value))[:MAX_CATEGORY_CODES]
             codes = pd.Series(np.arange(len(ranked), dtype=float), index=ranked)
             encoded[name] = text.map(codes).astype(float).where(text.notna(), np.nan)
             encoded[name] = encoded[name].fillna(float(len(ranked))).where(text.notna(), np.nan)

@@ -10,7 +10,14 @@ import pytest
 from sklearn import metrics as sk
 
 from model_drift.analysis import DecaySettings, decay_tables, learning_tables, window_table
-from model_drift.backtest import BacktestConfig, InsufficientHistory, TrainingSpec, plan_backtest, run_backtest
+from model_drift.backtest import (
+    BacktestConfig,
+    InsufficientHistory,
+    TrainingSpec,
+    encode_features,
+    plan_backtest,
+    run_backtest,
+)
 from model_drift.estimators import resolve_estimator
 from model_drift.metrics import score_groups
 from model_drift.pipeline import parse_settings, typed
@@ -106,6 +113,20 @@ def test_deterministic_for_a_seed_and_parallel_equals_serial(small_history):
     one = run_backtest(small_history, config(n_jobs=1), log=lambda m: None).scores
     two = run_backtest(small_history, config(n_jobs=2), log=lambda m: None).scores
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_row_order_does_not_change_the_scores(small_history):
+    # a warehouse returns rows in any order: sampled fits, the newest-n rows
+    # and category codes with tied counts must not depend on it
+    history = small_history.assign(colour=np.where(np.arange(len(small_history)) % 2 == 0, "red", "blue"))
+    grid = config(max_rows_per_fit=300, row_counts=(250,), categorical=("colour",))
+
+    def scores(frame):
+        encoded, _, _ = encode_features(frame, ["colour"])
+        return run_backtest(encoded, grid, log=lambda m: None).scores
+
+    shuffled = history.sample(frac=1.0, random_state=7)
+    pd.testing.assert_frame_equal(scores(history), scores(shuffled))
 
 
 def test_progress_is_logged_and_fit_count_stated_first(small_history):
