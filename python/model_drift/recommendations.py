@@ -209,9 +209,9 @@ def retraining_answer(e: Evidence) -> dict:
         confidence = "high"
     else:
         confidence = "medium"
-    text = (f"Retrain every {_periods(interval, e.unit)} on {on}: replayed on history, that keeps the loss within "
-            f"{tolerance:.3g} {d.metric_name} of an always-fresh model (at most {chosen.end_of_cycle_loss:.3g}, "
-            f"{chosen.mean_loss:.3g} on average) with {chosen.retrains_over_history:,} retrains over "
+    text = (f"Retrain every {_periods(interval, e.unit)} on {on}: replayed on history, that keeps the loss against "
+            f"an always-fresh model within {tolerance:.3g} {d.metric_name} (end of cycle {chosen.end_of_cycle_loss:+.3f}, "
+            f"average {chosen.mean_loss:+.3f}) with {chosen.retrains_over_history:,} retrains over "
             f"{_periods(chosen.history_periods, e.unit)}.")
     if notes:
         text += " Note: " + "; ".join(notes) + "."
