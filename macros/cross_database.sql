@@ -76,6 +76,15 @@
   format('{:,.{{ decimals }}f}', cast({{ expression }} as double))
 {%- endmacro %}
 
+{#- the same text as DuckDB's: thousands separated by commas, a point before the decimals -#}
+{% macro postgres__format_number(expression, decimals=0) -%}
+  to_char(cast({{ expression }} as double precision), 'FM999,999,999,999,999,990{{ "." ~ "0" * decimals if decimals > 0 else "" }}')
+{%- endmacro %}
+
+{% macro spark__format_number(expression, decimals=0) -%}
+  format_number(cast({{ expression }} as double), {{ decimals }})
+{%- endmacro %}
+
 
 {% macro day_name(iso_day_expression) -%}
   case {{ iso_day_expression }}
