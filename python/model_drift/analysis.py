@@ -128,6 +128,11 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
     ages, quality = pooled["model_age_periods"].to_numpy(float), fresh_level - pooled["loss"].to_numpy()
     weights = pooled["cutoffs"].to_numpy(float)
     fits = fit_decay_families(ages, quality, weights)
+    if not fits:
+        raise ValueError(
+            f"the decay curve needs scores at 3 or more model ages for spec '{spec}'; there are {len(ages)}. "
+            "Collect more history or lower model_drift_backtest_cutoffs"
+        )
     chosen = min(fits.values(), key=lambda f: f.aicc)
     horizon = float(ages.max())
 
@@ -136,6 +141,8 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
     crossings, horizon_losses = [], []
     for pool in pools:
         refit = fit_decay_families(pool["model_age_periods"].to_numpy(float), fresh_level - pool["loss"].to_numpy(), pool["cutoffs"].to_numpy(float))
+        if not refit:  # a draw of only the latest cutoffs can hold too few ages to fit
+            continue
         same = refit.get(chosen.family) or min(refit.values(), key=lambda f: f.aicc)
         crossing = crossing_age(same, tolerance, horizon)
         crossings.append(np.inf if crossing is None else crossing)

@@ -72,6 +72,8 @@ def _aicc(rss: float, n: int, k: int) -> float:
 
 
 def _fit_family(name, function, k, x, y, weights, p0, bounds) -> CurveFit | None:
+    if len(x) < k + 2:  # AICc needs more points than parameters + 1
+        return None
     sigma = 1 / np.sqrt(weights)
     try:
         with warnings.catch_warnings():

@@ -327,3 +327,13 @@ def test_the_three_decay_marts_share_one_computation(monkeypatch, histories):
     assert len(calls) == 1 and all(len(t) for t in tables)
     pipeline.decay_table(scores, {**settings, "tolerance": "0.03"}, "decay_summary")  # other settings: computed again
     assert len(calls) == 2
+
+
+def test_decay_survives_bootstrap_draws_with_too_few_ages():
+    # the newest cutoff has a single scored age: a draw of only it cannot be fitted
+    scores = linear_scores(cutoffs=2, last_ages=(29, 0))
+    curve, fits, summary = decay_tables(scores, "roc_auc", "all", DecaySettings(tolerance=0.02, fresh_periods=1))
+    assert summary["regime"].iloc[0] in {"gradual", "abrupt", "none", "too noisy"}
+    assert len(curve) == 30
+    with pytest.raises(ValueError, match="3 or more model ages"):
+        decay_tables(linear_scores(cutoffs=2, last_ages=(1, 0)), "roc_auc", "all", DecaySettings(fresh_periods=1))
