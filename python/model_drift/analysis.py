@@ -42,6 +42,10 @@ class DecaySettings:
                 + (" and < 1 (a fraction) when model_drift_tolerance_kind is relative" if self.tolerance_kind == "relative" else "")
             )
 
+    def in_metric_units(self, fresh_quality: float) -> float:
+        """The tolerance as a loss in metric units: relative is a fraction of the fresh quality."""
+        return self.tolerance * abs(fresh_quality) if self.tolerance_kind == "relative" else self.tolerance
+
 
 def _oriented(scores: pd.DataFrame, metric: str) -> pd.Series:
     values = scores["metric_value"].astype(float)
@@ -123,7 +127,7 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
             f"{rows['cutoff_number'].nunique()}. Collect more history or raise model_drift_backtest_cutoffs"
         )
     fresh_level = float(rows.groupby("cutoff_number")["fresh_quality"].first().mean())
-    tolerance = settings.tolerance * abs(fresh_level) if settings.tolerance_kind == "relative" else settings.tolerance
+    tolerance = settings.in_metric_units(fresh_level)
     pooled = _pooled(rows)
     ages, quality = pooled["model_age_periods"].to_numpy(float), fresh_level - pooled["loss"].to_numpy()
     weights = pooled["cutoffs"].to_numpy(float)

@@ -60,8 +60,7 @@ def recommendation_answers(database: str | pathlib.Path) -> list[str]:
 def experiment_answers(database: str | pathlib.Path) -> list[str]:
     """One sentence each for Q1 (decay), Q3 (learning curve) and Q4 (windows),
     from the backtest marts; none when they were not built."""
-    with duckdb.connect(str(database), read_only=True) as connection:
-        tables = {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+    with open_marts(database) as (connection, tables):
         lines = []
         if "model_drift__decay_summary" in tables:
             d = connection.sql("select * from model_drift__decay_summary").df().iloc[0]

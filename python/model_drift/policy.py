@@ -116,7 +116,7 @@ def policy_table(
         loss, quality, scored, last_age = _by_cutoff_and_age(losses, longest)
         full = last_age[:, None] >= intervals[None, :] - 1  # cutoff replays a whole cycle of length k
         fresh_level = float(losses.groupby("cutoff_number")["fresh_quality"].first().mean())
-        tolerance = settings.tolerance * abs(fresh_level) if settings.tolerance_kind == "relative" else settings.tolerance
+        tolerance = settings.in_metric_units(fresh_level)
 
         ones = np.ones((1, len(last_age)))
         # bootstrap over cutoffs: the same replay with cutoffs drawn with replacement

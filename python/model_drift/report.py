@@ -30,16 +30,10 @@ import pandas as pd  # noqa: E402
 
 from model_drift.answers import ARRIVAL_SUMMARY, arrival_answers, experiment_answers, open_marts  # noqa: E402
 from model_drift.metrics import HIGHER_IS_BETTER  # noqa: E402
+from model_drift.recommendations import QUESTIONS  # noqa: E402
 
 RECOMMENDATIONS = "model_drift__retraining_recommendations"
 POLICY = "model_drift__retraining_policy_backtest"
-QUESTIONS = {
-    1: "How quickly does quality go down?",
-    2: "How often do you receive new data and labels?",
-    3: "How much data does the model need?",
-    4: "Should you drop the old data?",
-    5: "How often should you retrain?",
-}
 # Where each answer comes from when the recommendations table is not there.
 ANSWER_TABLES = {
     1: "model_drift__decay_summary",

@@ -337,3 +337,13 @@ def test_decay_survives_bootstrap_draws_with_too_few_ages():
     assert len(curve) == 30
     with pytest.raises(ValueError, match="3 or more model ages"):
         decay_tables(linear_scores(cutoffs=2, last_ages=(1, 0)), "roc_auc", "all", DecaySettings(fresh_periods=1))
+
+
+def test_a_relative_tolerance_is_a_fraction_of_the_fresh_quality():
+    settings = DecaySettings(tolerance=0.025, tolerance_kind="relative", fresh_periods=7)
+    table = policy_table(linear_scores(), "roc_auc", settings)
+    summary = decay_tables(linear_scores(), "roc_auc", "all", settings)[2].iloc[0]
+    assert table["tolerance_in_metric_units"].iloc[0] == pytest.approx(0.025 * 0.797)
+    assert summary["tolerance_in_metric_units"] == pytest.approx(0.025 * summary["fresh_quality"])
+    # 0.001 * (k - 1) - 0.003 <= 0.019925  <=>  k <= 23
+    assert table.loc[table["is_within_tolerance"], "retrain_every_periods"].max() == 23

@@ -9,6 +9,7 @@
 {%- set task = model_drift.staged_task(ref('int_model_drift__observations_cleaned')) -%}
 {%- set metric = s.metric or {'binary': 'roc_auc', 'multiclass': 'accuracy', 'regression': 'mae'}[task] -%}
 {%- set higher_is_better = metric not in ['log_loss', 'brier', 'mae', 'rmse', 'mape'] -%}
+{%- set tolerance = s.tolerance ~ (' * abs(fresh_quality)' if s.tolerance_kind == 'relative' else '') -%}
 
 with quality as (
 
@@ -51,7 +52,7 @@ compared as (
 select
     '{{ metric }}' as metric_name,
     compared.*,
-    {{ s.tolerance }}{{ ' * abs(fresh_quality)' if s.tolerance_kind == 'relative' else '' }} as tolerance_in_metric_units
+    {{ tolerance }} as tolerance_in_metric_units
 from compared
 where latest_quality {{ '<' if higher_is_better else '>' }} fresh_quality
-    {{ '-' if higher_is_better else '+' }} {{ s.tolerance }}{{ ' * abs(fresh_quality)' if s.tolerance_kind == 'relative' else '' }}
+    {{ '-' if higher_is_better else '+' }} {{ tolerance }}
