@@ -17,6 +17,14 @@ from model_drift.curves import (
     rows_for_share_of_plateau,
 )
 from model_drift.metrics import HIGHER_IS_BETTER
+from model_drift.replay import (
+    DecaySettings,
+    chosen_spec,
+    decay_losses,
+    grid_from_scores,
+    to_metric,
+    window_rows,
+)
 
 # chance-level quality a learning curve starts from, where the metric has one
 CHANCE_QUALITY = {"roc_auc": 0.5, "r2": 0.0}
@@ -25,35 +33,8 @@ BOUNDED_BY_ONE = {"roc_auc", "accuracy", "precision", "recall", "f1", "macro_f1"
 EXTRAPOLATION_LIMIT = 10
 
 
-@dataclasses.dataclass(frozen=True)
-class DecaySettings:
-    tolerance: float = 0.02
-    tolerance_kind: str = "absolute"  # or "relative": a fraction of the fresh quality
-    fresh_periods: int = 7  # ages 0 .. fresh_periods - 1 define a cutoff's fresh quality
-    bootstrap: int = 200
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.tolerance_kind not in ("absolute", "relative"):
-            raise ValueError(f"var model_drift_tolerance_kind is '{self.tolerance_kind}'; use absolute or relative")
-        if not (0 < self.tolerance < (1 if self.tolerance_kind == "relative" else float("inf"))):
-            raise ValueError(
-                f"var model_drift_tolerance is {self.tolerance}; it must be > 0"
-                + (" and < 1 (a fraction) when model_drift_tolerance_kind is relative" if self.tolerance_kind == "relative" else "")
-            )
-
-    def in_metric_units(self, fresh_quality: float) -> float:
-        """The tolerance as a loss in metric units: relative is a fraction of the fresh quality."""
-        return self.tolerance * abs(fresh_quality) if self.tolerance_kind == "relative" else self.tolerance
-
-
 def _oriented(scores: pd.DataFrame, metric: str) -> pd.Series:
     values = scores["metric_value"].astype(float)
-    return values if HIGHER_IS_BETTER[metric] else -values
-
-
-def to_metric(values, metric):
-    """Back from higher-is-better to the metric's own direction."""
     return values if HIGHER_IS_BETTER[metric] else -values
 
 
@@ -63,33 +44,31 @@ def metric_interval(low, high, metric) -> tuple:
     return (low, high) if HIGHER_IS_BETTER[metric] else (-high, -low)
 
 
-def fresh_losses(scores: pd.DataFrame, spec: str, metric: str, fresh_periods: int) -> pd.DataFrame:
-    """Per cutoff and age: the quality, and its loss against the cutoff's own
-    fresh quality (mean over ages < fresh_periods), so cutoffs whose periods
-    are harder or easier do not bend the pooled curve."""
-    rows = scores[(scores["spec_name"] == spec) & scores["metric_value"].notna()].copy()
-    rows["quality"] = _oriented(rows, metric)
-    fresh = rows[rows["model_age_periods"] < fresh_periods].groupby("cutoff_number")["quality"].mean().rename("fresh_quality")
-    rows = rows.join(fresh, on="cutoff_number", how="inner")
-    rows["loss"] = rows["fresh_quality"] - rows["quality"]
-    return rows
-
-
 def _pooled(rows: pd.DataFrame) -> pd.DataFrame:
     pooled = rows.groupby("model_age_periods").agg(loss=("loss", "mean"), cutoffs=("cutoff_number", "nunique"))
     return pooled.reset_index()
 
 
 def _bootstrap_pools(rows: pd.DataFrame, settings: DecaySettings) -> list[pd.DataFrame]:
-    """The pooled loss curve recomputed on cutoffs drawn with replacement."""
+    """The pooled loss curve recomputed on cutoffs drawn with replacement
+    (as cutoff x age sums and counts, weighted by how often a draw took each)."""
     generator = np.random.default_rng(settings.seed)
-    cutoffs = rows["cutoff_number"].unique()
-    by_cutoff = {c: g for c, g in rows.groupby("cutoff_number")}
+    cutoffs, row = np.unique(rows["cutoff_number"].to_numpy(), return_inverse=True)
+    ages, column = np.unique(rows["model_age_periods"].to_numpy(), return_inverse=True)
+    sums = np.zeros((len(cutoffs), len(ages)))
+    counts = np.zeros_like(sums)
+    np.add.at(sums, (row, column), rows["loss"].to_numpy(float))
+    np.add.at(counts, (row, column), 1.0)
     pools = []
     for _ in range(settings.bootstrap):
-        drawn = generator.choice(cutoffs, size=len(cutoffs), replace=True)
-        sample = pd.concat([by_cutoff[c].assign(cutoff_number=i) for i, c in enumerate(drawn)])
-        pools.append(_pooled(sample))
+        weights = np.bincount(generator.integers(0, len(cutoffs), len(cutoffs)), minlength=len(cutoffs)).astype(float)
+        reach = weights @ counts
+        seen = reach > 0
+        pools.append(pd.DataFrame({
+            "model_age_periods": ages[seen],
+            "loss": (weights @ sums)[seen] / reach[seen],
+            "cutoffs": (weights @ (counts > 0))[seen],
+        }))
     return pools
 
 
@@ -119,14 +98,16 @@ def _abrupt_change(rows: pd.DataFrame) -> tuple[pd.Timestamp | None, float, floa
 
 
 def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(decay_curve, decay_curve_fit, decay_summary) for one training spec."""
-    rows = fresh_losses(scores, spec, metric, settings.fresh_periods)
+    """(decay_curve, decay_curve_fit, decay_summary) for one training spec:
+    the loss of a model of each age against the freshest model of the same
+    spec on the same periods (the loss Q5's replay uses), pooled over fits."""
+    rows = decay_losses(grid_from_scores(scores, metric), spec)
     if rows["cutoff_number"].nunique() < 2:
         raise ValueError(
             f"the decay curve needs at least 2 cutoffs with scores for spec '{spec}'; there are "
             f"{rows['cutoff_number'].nunique()}. Collect more history or raise model_drift_backtest_cutoffs"
         )
-    fresh_level = float(rows.groupby("cutoff_number")["fresh_quality"].first().mean())
+    fresh_level = float(rows.groupby("eval_period_start")["fresh_quality"].first().mean())
     tolerance = settings.in_metric_units(fresh_level)
     pooled = _pooled(rows)
     ages, quality = pooled["model_age_periods"].to_numpy(float), fresh_level - pooled["loss"].to_numpy()
@@ -155,12 +136,18 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
     crossing = crossing_age(chosen, tolerance, horizon)
     crossing_low, crossing_high = np.quantile(crossings, [0.025, 0.975])
 
-    change_at, step, step_rss, linear_rss = _abrupt_change(rows)
-    n = len(rows)
+    # models trained on too small a set look worse at every later period:
+    # the step test compares models of adequate training size only
+    adequate = rows[rows["train_rows"] >= 0.5 * rows["train_rows"].max()]
+    left_out = rows["cutoff_number"].nunique() - adequate["cutoff_number"].nunique()
+    change_at, step, step_rss, linear_rss = _abrupt_change(adequate)
+    n = len(adequate)
     # AIC of the step (2 parameters: time and size) against the steady decline (1)
     step_wins = change_at is not None and n * np.log(step_rss / n) + 4 < n * np.log(linear_rss / n) + 2 - 10
     if step_wins and step >= tolerance / 2:
-        regime, reason = "abrupt", f"quality of older models fell by {step:.4f} at {change_at:%Y-%m-%d}, whatever their age"
+        regime, reason = "abrupt", (f"quality of older models fell by {step:.4f} at {change_at:%Y-%m-%d}, whatever "
+                                    f"their age, in {adequate['cutoff_number'].nunique()} fits of adequate training size"
+                                    + (f" ({left_out} smaller ones left out)" if left_out else ""))
     elif chosen.family != "constant" and loss_low > 0:
         regime, reason = "gradual", f"quality falls with model age ({chosen.family}), {loss_low:.4f} to {loss_high:.4f} over {horizon:.0f} periods"
     elif loss_high < tolerance:
@@ -243,11 +230,7 @@ def learning_tables(
     n most recent rows, scored on the first periods after their cutoff."""
     rows = scores[(scores["spec_kind"] == "rows") & scores["metric_value"].notna()].copy()
     if rows["spec_size"].nunique() < 3:
-        raise ValueError(
-            "the learning curve needs at least 3 row counts with enough history; "
-            f"found {rows['spec_size'].nunique()}. Lower the smallest of model_drift_backtest_row_counts "
-            "or collect more labelled history"
-        )
+        return _too_little_for_a_learning_curve(rows, metric, labelled_rows_per_period)
     rows["quality"] = _oriented(rows, metric)
     per_cutoff = rows.groupby(["spec_size", "cutoff_number"])["quality"].mean().reset_index()
     pooled = per_cutoff.groupby("spec_size").agg(quality=("quality", "mean"), cutoffs=("cutoff_number", "nunique")).reset_index()
@@ -281,10 +264,17 @@ def learning_tables(
     needed = {share: (rows_for_share_of_plateau(fit, baseline, share) if fit else None) for share in (0.95, 0.99)}
     # an extrapolation far past the sizes tried is a guess, not an estimate
     needed = {share: (n if n is not None and n <= EXTRAPOLATION_LIMIT * largest else None) for share, n in needed.items()}
+    plateau = fit.parameters[0] if fit else None
+    family = "inverse_power" if fit else None
+    reached = _plateau_within_sizes(sizes, pooled["quality"].to_numpy(), pooled["cutoffs"].to_numpy(float), baseline)
+    if reached is not None and (needed[0.95] is None or needed[0.95] > largest):
+        # the largest size gained nothing on the one before: the plateau is
+        # within the sizes tried, read off the curve, not an extrapolation
+        plateau, needed, family = reached[0], reached[1], "empirical"
     fit_row = {
         "metric_name": metric,
-        "family": "inverse_power" if fit else None,
-        "plateau_quality": to_metric(fit.parameters[0], metric) if fit else None,
+        "family": family,
+        "plateau_quality": to_metric(plateau, metric) if plateau is not None else None,
         "gap": fit.parameters[1] if fit else None,
         "exponent": fit.parameters[2] if fit else None,
         "baseline_quality": to_metric(baseline, metric),
@@ -297,57 +287,74 @@ def learning_tables(
         "periods_for_99pct": needed[0.99] / labelled_rows_per_period if needed[0.99] and labelled_rows_per_period else None,
         "largest_rows_tried": int(largest),
         "is_still_rising": bool(needed[0.95] is None or needed[0.95] > largest),
+        "note": None,
     }
     return curve, pd.DataFrame([fit_row])
 
 
-def window_table(scores: pd.DataFrame, metric: str, bootstrap: int = 500, seed: int = 0) -> pd.DataFrame:
-    """Quality per training window on identical (cutoff, period) pairs, the
-    difference to all history with a paired bootstrap interval over cutoffs,
-    and the verdict."""
-    rows = scores[scores["spec_kind"].isin(["all", "window"]) & scores["metric_value"].notna()].copy()
-    rows["quality"] = _oriented(rows, metric)
-    wide = rows.pivot_table(index=["cutoff_number", "eval_period_start"], columns="spec_name", values="quality")
-    if "all" not in wide.columns or len(wide.columns) < 2:
+def _plateau_within_sizes(sizes: np.ndarray, quality: np.ndarray, weights: np.ndarray, baseline: float):
+    """When quality (higher is better) made non-decreasing in size levels off
+    at the largest sizes: (plateau, {share: rows}) with the rows interpolated
+    in log size; else None (still rising, or nothing above the baseline)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    level = IsotonicRegression(increasing=True).fit(np.log(sizes), quality, sample_weight=weights).predict(np.log(sizes))
+    plateau = float(level[-1])
+    if len(sizes) < 3 or level[-1] > level[-2] or plateau <= baseline:
+        return None
+    needed = {}
+    for share in (0.95, 0.99):
+        target = baseline + share * (plateau - baseline)
+        i = int(np.argmax(level >= target - 1e-12))
+        if i == 0 or level[i] == level[i - 1]:
+            needed[share] = float(sizes[i])
+        else:
+            t = (target - level[i - 1]) / (level[i] - level[i - 1])
+            needed[share] = float(np.exp(np.log(sizes[i - 1]) + t * (np.log(sizes[i]) - np.log(sizes[i - 1]))))
+    return plateau, needed
+
+
+def _too_little_for_a_learning_curve(rows: pd.DataFrame, metric: str, rate: float | None):
+    """An empty curve and a fit row that says how much is needed."""
+    sizes = sorted(int(n) for n in rows["spec_size"].unique())
+    largest = int(rows["train_rows"].max()) if len(rows) else 0
+    tried = f"only {', '.join(f'{n:,}' for n in sizes)} could be fitted" if sizes else "no size could be fitted"
+    note = (f"too little labelled history for a learning curve: of the sizes in model_drift_backtest_row_counts, "
+            f"{tried}; it needs 3 sizes that fit in the labelled rows before a cutoff: set "
+            "model_drift_backtest_row_counts to smaller sizes, e.g. [50, 100, 200, 400]")
+    curve = pd.DataFrame(columns=["metric_name", "train_rows", "cutoff_count", "quality", "band_low", "band_high",
+                                  "fitted_quality"])
+    fit = {key: None for key in ("family", "plateau_quality", "gap", "exponent", "baseline_quality", "rmse", "r2",
+                                 "rows_for_95pct", "rows_for_99pct", "periods_for_95pct", "periods_for_99pct")}
+    fit.update(metric_name=metric, labelled_rows_per_period=rate, largest_rows_tried=largest,
+               is_still_rising=None, note=note)
+    return curve, pd.DataFrame([fit])
+
+
+def window_table(scores: pd.DataFrame, metric: str, period_offset=None, seed: int = 0) -> pd.DataFrame:
+    """Q4: each window against all history, both retrained at every fit time
+    of the replay grid, on the same periods; the verdict names a window only
+    when it wins beyond the noise between periods and in both halves."""
+    table = window_rows(grid_from_scores(scores, metric), period_offset, seed)
+    if len(table) < 2:
         raise ValueError(
-            "the training-window comparison needs all-history fits and at least one window; "
-            "set model_drift_backtest_window_periods and collect enough history"
+            "the training-window comparison needs at least one window besides all history; "
+            "set model_drift_backtest_window_periods"
         )
-    wide = wide.dropna()  # identical evaluation periods for every spec
-    generator = np.random.default_rng(seed)
-    cutoffs = wide.index.get_level_values(0).unique()
-    per_cutoff = wide.groupby(level=0).mean()
-    differences = per_cutoff.sub(per_cutoff["all"], axis=0)
-    weights = wide.groupby(level=0).size()
-    draws = []
-    for _ in range(bootstrap):
-        drawn = generator.choice(cutoffs, size=len(cutoffs), replace=True)
-        w = weights.loc[drawn].to_numpy(float)
-        draws.append((differences.loc[drawn].to_numpy() * w[:, None]).sum(axis=0) / w.sum())
-    low, high = np.quantile(np.array(draws), [0.025, 0.975], axis=0)
-    mean_difference = (differences.to_numpy() * weights.to_numpy(float)[:, None]).sum(axis=0) / weights.sum()
-    table = pd.DataFrame({
-        "spec_name": wide.columns,
-        "window_periods": [None if c == "all" else int(c.split("_")[1]) for c in wide.columns],
-        "metric_name": metric,
-        "quality": to_metric(wide.mean().to_numpy(), metric),
-        "difference_vs_all": to_metric(mean_difference, metric),
-        "difference_low": metric_interval(low, high, metric)[0],
-        "difference_high": metric_interval(low, high, metric)[1],
-        "paired_periods": len(wide),
-        "cutoff_count": len(cutoffs),
-    })
-    better = table[(table["spec_name"] != "all") & (np.asarray(low) > 0)]
-    oriented_gain = np.where(table["spec_name"] != "all", mean_difference, -np.inf)
-    if len(better):
-        best = better.iloc[int(np.argmax(oriented_gain[better.index]))]
-        verdict = f"drop data older than {int(best.window_periods)} periods"
-        reason = f"a {int(best.window_periods)}-period window beats all history by {abs(best.difference_vs_all):.4f} ({best.difference_low:.4f} to {best.difference_high:.4f})"
-        table["is_recommended"] = table["spec_name"] == best.spec_name
-    else:
-        verdict = "keep all history"
-        reason = "no window beats all history beyond the noise between cutoffs"
-        table["is_recommended"] = table["spec_name"] == "all"
-    table["verdict"] = verdict
+    spec, reason = chosen_spec(table)
+    for column in ("quality",):
+        table[column] = to_metric(table[column], metric)
+    for column in ("difference_vs_all", "first_half_difference", "second_half_difference"):
+        table[column] = to_metric(table[column], metric)
+    table["difference_low"], table["difference_high"] = metric_interval(
+        table["difference_low"].to_numpy(), table["difference_high"].to_numpy(), metric)
+    table["metric_name"] = metric
+    table["is_recommended"] = table["spec_name"] == spec
+    table["verdict"] = "keep all history" if spec == "all" else f"drop data older than {spec.split('_')[1]} periods"
+    extended = table[table["extended_fit_count"] > 0]
+    if len(extended):
+        reason += "; " + ", ".join(
+            f"{r.spec_name} held too few rows at {r.extended_fit_count} of {r.fit_count} fits and used its newest "
+            "model_drift_backtest_min_train_rows rows there" for r in extended.itertuples())
     table["reason"] = reason
     return table

@@ -1,11 +1,16 @@
 """The one backtest engine behind Q1 (decay), Q3 (learning curve), Q4
 (training windows) and Q5 (retraining policy).
 
-For each cutoff t (a period start) and training spec s (all history, a window
-of w periods, or the n most recent rows), the estimator is fitted once on the
-rows whose label was known before t, then scores every later period. The
-result is one tidy table (``backtest_scores``); every question reads it, and
-no model is fitted twice.
+Two sets of fits, one tidy table (``backtest_scores``), no model fitted twice:
+
+- the replay grid: all history and every window, fitted at every ``step``-th
+  period of the replay region (the newest part of the history) on the rows
+  whose label was known before that period, each scoring every later
+  period. Any policy "retrain every k periods on spec s" (k a multiple of the
+  step), from any start, is then a lookup in this fit x period grid
+  (``replay.py``); Q1, Q4 and Q5 all read it.
+- the learning fits: the n newest rows at a few cutoffs spread over the
+  history, scored on their first periods (Q3).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -37,6 +43,10 @@ SCORE_COLUMNS = [
     "train_rows", "train_first_event_at", "eval_period_start", "model_age_periods",
     "metric_name", "metric_value", "eval_rows",
 ]
+
+
+# a learning-curve size below this is too small to fit anything meaningful
+MIN_LEARNING_ROWS = 20
 
 
 class InsufficientHistory(ValueError):
@@ -64,22 +74,24 @@ class BacktestConfig:
     period: str
     categorical: tuple[str, ...]
     numeric: tuple[str, ...]
-    cutoff_count: int = 8
+    cutoff_count: int = 5  # learning-curve cutoffs
     window_periods: tuple[int, ...] = (7, 28, 91)
-    row_counts: tuple[int, ...] = (250, 500, 1000, 2000, 4000, 8000, 16000)
+    row_counts: tuple[int, ...] = (250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000)
     learning_curve_ages: int = 7  # row-count specs are scored on ages 0 .. this - 1
-    max_rows_per_fit: int = 20000
+    max_rows_per_fit: int = 10000  # all-history and window fits are sampled down to this
     min_train_rows: int = 200
+    max_replay_fits: int = 150  # the replay grid's budget: the fit step grows to stay within it
+    max_eval_rows_per_period: int = 500  # a fit scores at most this many labelled rows of a period (seeded sample)
+    replay_share: float = 0.5  # the newest share of the periods that the replay grid covers
     estimator: str = "hist_gradient_boosting"
     seed: int = 0
     n_jobs: int = -1
 
-    def specs(self) -> list[TrainingSpec]:
-        return (
-            [TrainingSpec("all")]
-            + [TrainingSpec("window", w) for w in sorted(set(self.window_periods))]
-            + [TrainingSpec("rows", n) for n in sorted(set(self.row_counts)) if n <= self.max_rows_per_fit]
-        )
+    def replay_specs(self) -> list[TrainingSpec]:
+        return [TrainingSpec("all")] + [TrainingSpec("window", w) for w in sorted(set(self.window_periods))]
+
+    def learning_specs(self) -> list[TrainingSpec]:
+        return [TrainingSpec("rows", n) for n in sorted(set(self.row_counts))]
 
 
 @dataclasses.dataclass
@@ -99,16 +111,23 @@ def _training_eligible(frame: pd.DataFrame, cutoff: pd.Timestamp) -> np.ndarray:
     return np.flatnonzero((frame["is_labelled"].to_numpy()) & (known_at < cutoff).to_numpy())
 
 
-def _spec_rows(frame: pd.DataFrame, eligible: np.ndarray, spec: TrainingSpec, cutoff: pd.Timestamp, period: str) -> np.ndarray:
+def _newest(frame: pd.DataFrame, eligible: np.ndarray, n: int) -> np.ndarray:
+    """The n newest eligible rows (a stable sort keeps ties in row order)."""
+    order = np.argsort(frame["event_at"].to_numpy()[eligible], kind="stable")
+    return np.sort(eligible[order[-n:]]) if len(order) >= n else np.array([], dtype=int)
+
+
+def _spec_rows(frame: pd.DataFrame, eligible: np.ndarray, spec: TrainingSpec, cutoff: pd.Timestamp,
+               config: BacktestConfig) -> np.ndarray:
     if spec.kind == "all":
         return eligible
-    events = frame["event_at"].to_numpy()[eligible]
-    if spec.kind == "window":
-        start = cutoff - spec.size * PERIOD_OFFSETS[period]
-        return eligible[events >= np.datetime64(start)]
-    # the newest n rows before the cutoff: a stable sort keeps ties in row order
-    order = np.argsort(events, kind="stable")
-    return np.sort(eligible[order[-spec.size:]]) if len(order) >= spec.size else np.array([], dtype=int)
+    if spec.kind == "rows":
+        return _newest(frame, eligible, spec.size)
+    start = cutoff - spec.size * PERIOD_OFFSETS[config.period]
+    rows = eligible[frame["event_at"].to_numpy()[eligible] >= np.datetime64(start)]
+    # a window too short to train on is still compared: as its newest
+    # min_train_rows rows (train_first_event_at shows how far back that reached)
+    return rows if len(rows) >= config.min_train_rows else _newest(frame, eligible, config.min_train_rows)
 
 
 def _sample(rows: np.ndarray, limit: int, seed: int) -> np.ndarray:
@@ -120,18 +139,22 @@ def _sample(rows: np.ndarray, limit: int, seed: int) -> np.ndarray:
     return np.sort(generator.choice(rows, size=limit, replace=False))
 
 
-def choose_cutoffs(frame: pd.DataFrame, config: BacktestConfig) -> list[pd.Timestamp]:
-    """`cutoff_count` period starts, evenly spread from the first period with
-    enough labelled history to the last one that still has a later period."""
+def _known_at(frame: pd.DataFrame) -> np.ndarray:
+    """When each labelled row's label became known, sorted."""
+    return frame["label_at"].fillna(frame["event_at"])[frame["is_labelled"]].sort_values().to_numpy()
+
+
+def _usable_periods(frame: pd.DataFrame, config: BacktestConfig) -> tuple[np.ndarray, list[pd.Timestamp]]:
+    """Every period, and those with `min_train_rows` labelled rows known before them and a period of their own to score."""
     periods = np.sort(frame["period_start"].unique())
     if len(periods) < 2:
         raise InsufficientHistory(
             f"the backtest needs at least 2 periods of data; there is {len(periods)} "
             f"{config.period}. Collect more history, or use a shorter model_drift_period"
         )
-    known_at = frame["label_at"].fillna(frame["event_at"])[frame["is_labelled"]].sort_values().to_numpy()
+    known_at = _known_at(frame)
     usable = [
-        p for p in periods[1:]
+        pd.Timestamp(p) for p in periods[1:]
         if np.searchsorted(known_at, p, side="left") >= config.min_train_rows
     ]
     if not usable:
@@ -139,26 +162,72 @@ def choose_cutoffs(frame: pd.DataFrame, config: BacktestConfig) -> list[pd.Times
             f"no cutoff has {config.min_train_rows} labelled rows before it (there are {len(known_at)} "
             f"labelled rows in all). Collect more labelled history, or lower model_drift_backtest_min_train_rows"
         )
-    if len(usable) < min(config.cutoff_count, 2):
+    if len(usable) < 2:
         raise InsufficientHistory(
             f"only {len(usable)} period(s) have {config.min_train_rows} labelled rows before them and a period "
-            f"after; the backtest needs at least 2. Collect more history"
+            f"after; the backtest needs at least 2. Collect more history, or lower model_drift_backtest_min_train_rows"
         )
+    return periods, usable
+
+
+def choose_cutoffs(frame: pd.DataFrame, config: BacktestConfig) -> list[pd.Timestamp]:
+    """The learning curve's `cutoff_count` cutoffs, evenly spread from the
+    first period with enough labelled history to the last one."""
+    _, usable = _usable_periods(frame, config)
     positions = np.unique(np.round(np.linspace(0, len(usable) - 1, min(config.cutoff_count, len(usable)))).astype(int))
-    return [pd.Timestamp(usable[i]) for i in positions]
+    return [usable[i] for i in positions]
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplayPlan:
+    fit_times: list[pd.Timestamp]
+    step: int  # periods between two fit times: the resolution of every replayed interval
+    region_periods: int  # periods of the replay region
+
+    def describe(self, specs: int) -> str:
+        every = "every period" if self.step == 1 else f"every {self.step} periods"
+        return (f"replay grid: {specs} training specs x {len(self.fit_times)} fit times, {every} over the newest "
+                f"{self.region_periods} periods (intervals in steps of {self.step})")
+
+
+def plan_replay(frame: pd.DataFrame, config: BacktestConfig) -> ReplayPlan:
+    """Fit times of the replay grid: the usable periods of the newest
+    `replay_share` of the history, every `step`-th one, where the step is
+    the smallest that keeps the grid's cost within `max_replay_fits`
+    full-size fits (a fit on fewer rows than `max_rows_per_fit` counts as
+    that fraction of one, so small data gets a fit at every period)."""
+    periods, usable = _usable_periods(frame, config)
+    first = periods[min(len(periods) - 2, int(len(periods) * (1 - config.replay_share)))]
+    region = [p for p in usable if p >= first]
+    if len(region) < 2:
+        region = usable[-2:]
+    known_at = _known_at(frame)
+    rows = np.minimum(np.searchsorted(known_at, np.array(region, dtype="datetime64[ns]")), config.max_rows_per_fit)
+    cost = len(config.replay_specs()) * rows / config.max_rows_per_fit  # full-size fits, per fit time
+    step = 1
+    while cost[::step].sum() > config.max_replay_fits:
+        step += 1
+    return ReplayPlan(region[::step], step, len(region))
 
 
 def plan_backtest(frame: pd.DataFrame, config: BacktestConfig) -> list[PlannedFit]:
-    """Every fit the grid needs, with identical training sets merged into one fit."""
+    """Every fit the replay grid and the learning curve need, with identical
+    training sets at one cutoff merged into one fit."""
+    wanted: dict[pd.Timestamp, list[TrainingSpec]] = {}
+    for cutoff in plan_replay(frame, config).fit_times:
+        wanted.setdefault(cutoff, []).extend(config.replay_specs())
+    for cutoff in choose_cutoffs(frame, config):
+        wanted.setdefault(cutoff, []).extend(config.learning_specs())
     fits: list[PlannedFit] = []
-    for cutoff_number, cutoff in enumerate(choose_cutoffs(frame, config), start=1):
+    for cutoff_number, cutoff in enumerate(sorted(wanted), start=1):
         eligible = _training_eligible(frame, cutoff)
         by_rows: dict[bytes, PlannedFit] = {}
-        for spec in config.specs():
-            rows = _spec_rows(frame, eligible, spec, cutoff, config.period)
-            if len(rows) < config.min_train_rows:
+        for spec in wanted[cutoff]:
+            rows = _spec_rows(frame, eligible, spec, cutoff, config)
+            if len(rows) < (MIN_LEARNING_ROWS if spec.kind == "rows" else config.min_train_rows):
                 continue
-            rows = _sample(rows, config.max_rows_per_fit, config.seed)
+            if spec.kind != "rows":  # a row-count spec is its own size limit
+                rows = _sample(rows, config.max_rows_per_fit, config.seed)
             key = hashlib.sha256(rows.tobytes()).digest()
             max_age = config.learning_curve_ages if spec.kind == "rows" else None
             if key in by_rows:
@@ -244,6 +313,17 @@ def evaluation_rows(
     return np.flatnonzero(keep), ages
 
 
+def evaluated_rows(frame: pd.DataFrame, period_numbers: np.ndarray, config: BacktestConfig) -> np.ndarray:
+    """The labelled rows every fit scores: at most `max_eval_rows_per_period`
+    of each period, a seeded sample (the same rows for every fit, so scores
+    stay paired), which bounds the cost of scoring."""
+    labelled = frame["is_labelled"].to_numpy()
+    generator = np.random.default_rng(config.seed)
+    draw = generator.random(len(frame))
+    rank = pd.Series(np.where(labelled, draw, np.inf)).groupby(period_numbers).rank(method="first").to_numpy()
+    return labelled & (rank <= config.max_eval_rows_per_period)
+
+
 def canonical_order(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows in an order fixed by their content (event time, then a hash of
     the whole row), so that samples, the newest-n rows and ties do not depend
@@ -278,14 +358,16 @@ def run_backtest(
     spec_count = sum(len(f.specs) for f in fits)
     log(
         f"backtest: {len(fits)} fits ({spec_count} cutoff x spec pairs, identical training sets fitted once) "
-        f"of {config.estimator} on at most {config.max_rows_per_fit} rows each"
+        f"of {config.estimator}; {plan_replay(frame, config).describe(len(config.replay_specs()))}, all history and "
+        f"windows sampled to at most {config.max_rows_per_fit} rows; learning curve: "
+        f"{len(config.learning_specs())} sizes at {len(choose_cutoffs(frame, config))} cutoffs"
     )
 
     features = list(config.categorical) + list(config.numeric)
     X = frame[features].to_numpy(dtype=float)  # noqa: N806
     y = frame["target"].to_numpy()
     events = frame["event_at"].to_numpy()
-    labelled = frame["is_labelled"].to_numpy()
+    labelled = evaluated_rows(frame, period_numbers, config)
     period_values = frame["period_start"].to_numpy()
 
     def jobs():

@@ -13,12 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from model_drift.analysis import DecaySettings, decay_tables, learning_tables, window_table
-from model_drift.backtest import BacktestConfig, encode_features, run_backtest
+from model_drift.analysis import decay_tables, learning_tables, window_table
+from model_drift.backtest import PERIOD_OFFSETS, BacktestConfig, encode_features, run_backtest
 from model_drift.estimators import resolve_estimator
 from model_drift.metrics import check_metric
 from model_drift.policy import PolicyCosts, policy_table
 from model_drift.recommendations import Evidence, recommendations_table
+from model_drift.replay import DecaySettings, advice_check, grid_from_scores
 
 STANDARD_COLUMNS = {
     "event_at", "label_at", "target", "prediction", "model_version", "observation_id",
@@ -60,15 +61,23 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "exponent": "Float64", "baseline_quality": "Float64", "rmse": "Float64", "r2": "Float64",
         "rows_for_95pct": "Float64", "rows_for_99pct": "Float64", "labelled_rows_per_period": "Float64",
         "periods_for_95pct": "Float64", "periods_for_99pct": "Float64", "largest_rows_tried": "Int64",
-        "is_still_rising": "boolean",
+        "is_still_rising": "boolean", "note": "string",
     },
     "retraining_policy_backtest": {
         "spec_name": "string", "window_periods": "Int64", "retrain_every_periods": "Int64", "metric_name": "string",
-        "cutoff_count": "Int64", "mean_quality": "Float64", "fresh_quality": "Float64", "mean_loss": "Float64",
-        "mean_loss_low": "Float64", "mean_loss_high": "Float64", "end_of_cycle_loss": "Float64",
-        "end_of_cycle_loss_low": "Float64", "end_of_cycle_loss_high": "Float64", "worst_period_quality": "Float64",
-        "retrains_over_history": "Int64", "history_periods": "Int64", "tolerance_in_metric_units": "Float64",
-        "is_within_tolerance": "boolean", "cost_per_period": "Float64", "is_cost_optimal": "boolean",
+        "evaluation_periods": "Int64", "mean_quality": "Float64", "baseline_spec_name": "string",
+        "baseline_quality": "Float64", "mean_loss": "Float64", "mean_loss_low": "Float64", "mean_loss_high": "Float64",
+        "first_half_loss": "Float64", "second_half_loss": "Float64", "end_of_cycle_loss": "Float64",
+        "worst_period_quality": "Float64", "retrains_over_history": "Int64", "history_periods": "Int64",
+        "tolerance_in_metric_units": "Float64", "is_within_tolerance": "boolean", "cost_per_period": "Float64",
+        "is_cost_optimal": "boolean",
+    },
+    "advice_check": {
+        "as_of_at": "datetime64[us]", "judged_from_at": "datetime64[us]", "judged_periods": "Int64",
+        "spec_name": "string", "retrain_every_periods": "Int64", "metric_name": "string",
+        "realized_quality": "Float64", "realized_loss": "Float64", "retrains": "Int64", "is_within_tolerance": "boolean",
+        "is_advised": "boolean", "is_hindsight_best": "boolean", "best_spec_name": "string",
+        "tolerance_in_metric_units": "Float64", "retrain_ratio": "Float64", "verdict": "string", "reason": "string",
     },
     "retraining_recommendations": {
         "question_number": "Int64", "question": "string", "answer": "string", "value": "Float64", "unit": "string",
@@ -78,7 +87,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "training_window_comparison": {
         "spec_name": "string", "window_periods": "Int64", "metric_name": "string", "quality": "Float64",
         "difference_vs_all": "Float64", "difference_low": "Float64", "difference_high": "Float64",
-        "paired_periods": "Int64", "cutoff_count": "Int64", "is_recommended": "boolean",
+        "first_half_difference": "Float64", "second_half_difference": "Float64", "paired_periods": "Int64",
+        "fit_count": "Int64", "extended_fit_count": "Int64", "is_recommended": "boolean",
         "verdict": "string", "reason": "string",
     },
 }
@@ -175,6 +185,9 @@ def backtest_config(frame: pd.DataFrame, settings: Mapping[str, Any], categorica
         learning_curve_ages=_whole(settings, "learning_ages", "model_drift_backtest_learning_ages", 1),
         max_rows_per_fit=_whole(settings, "max_rows_per_fit", "model_drift_backtest_max_rows_per_fit", 10),
         min_train_rows=_whole(settings, "min_train_rows", "model_drift_backtest_min_train_rows", 10),
+        max_replay_fits=_whole(settings, "max_replay_fits", "model_drift_backtest_max_replay_fits", 8),
+        max_eval_rows_per_period=_whole(settings, "max_eval_rows_per_period",
+                                        "model_drift_backtest_max_eval_rows_per_period", 10),
         estimator=settings["estimator"],
         seed=_whole(settings, "seed", "model_drift_seed", 0),
         n_jobs=int(settings.get("n_jobs") or -1),
@@ -219,7 +232,6 @@ def _decay_settings(settings: Mapping[str, Any]) -> DecaySettings:
     return DecaySettings(
         tolerance=tolerance if tolerance is not None else float("nan"),
         tolerance_kind=settings["tolerance_kind"],
-        fresh_periods=_whole(settings, "fresh_periods", "model_drift_decay_fresh_periods", 1),
         seed=_whole(settings, "seed", "model_drift_seed", 0),
     )
 
@@ -271,7 +283,8 @@ def learning_table(scores: pd.DataFrame, arrival_summary: pd.DataFrame, raw_sett
 def windows_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
     settings = parse_settings(raw_settings)
     scores = _scores(scores)
-    table = window_table(scores, scores["metric_name"].iloc[0], seed=_whole(settings, "seed", "model_drift_seed", 0))
+    table = window_table(scores, scores["metric_name"].iloc[0], PERIOD_OFFSETS[settings["period"]],
+                         seed=_whole(settings, "seed", "model_drift_seed", 0))
     table["window_periods"] = table["window_periods"].astype("object").where(table["window_periods"].notna(), None)
     return typed(table, "training_window_comparison")
 
@@ -286,6 +299,21 @@ def policy_backtest_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
     scores = _scores(scores)
     return typed(policy_table(scores, scores["metric_name"].iloc[0], _decay_settings(settings), costs),
                  "retraining_policy_backtest")
+
+
+def advice_check_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
+    """model_drift__advice_check: the advice as of the replay's middle, judged on what followed."""
+    settings = parse_settings(raw_settings)
+    scores = _scores(scores)
+    table = advice_check(grid_from_scores(scores, scores["metric_name"].iloc[0]), _decay_settings(settings),
+                         PERIOD_OFFSETS[settings["period"]])
+    if table.empty:
+        table = pd.DataFrame([{column: None for column in SCHEMAS["advice_check"]}])
+        table["metric_name"] = scores["metric_name"].iloc[0]
+        table["verdict"] = "cannot judge"
+        table["reason"] = ("the replay grid has fewer than 4 fit times: collect more history, or raise "
+                           "model_drift_backtest_max_replay_fits")
+    return typed(table, "advice_check")
 
 
 def recommendations(
@@ -307,11 +335,12 @@ def recommendations(
         windows=windows,
         policy=policy,
         alert_max_psi=max_psi if max_psi is not None else 0.2,
+        floors=tuple(settings.get("retrain_floors") or ()),
     )
     return typed(recommendations_table(evidence), "retraining_recommendations")
 
 
 __all__ = [
     "backtest_scores_table", "decay_table", "learning_table", "windows_table", "policy_backtest_table",
-    "recommendations", "typed", "SCHEMAS",
+    "recommendations", "advice_check_table", "typed", "SCHEMAS",
 ]

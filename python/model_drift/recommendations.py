@@ -10,7 +10,10 @@ import math
 
 import pandas as pd
 
-from model_drift.policy import largest_interval_within
+from model_drift.replay import UPPER_QUANTILE, largest_interval
+
+# floors a user can switch on (var model_drift_retrain_floors)
+FLOORS = ("label_delay", "labelled_rows_needed")
 
 QUESTIONS = {
     1: "How quickly does quality go down in production?",
@@ -39,6 +42,12 @@ class Evidence:
     windows: pd.DataFrame  # model_drift__training_window_comparison
     policy: pd.DataFrame  # model_drift__retraining_policy_backtest
     alert_max_psi: float = 0.2
+    floors: tuple[str, ...] = ()  # var model_drift_retrain_floors
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.floors) - set(FLOORS))
+        if unknown:
+            raise ValueError(f"var model_drift_retrain_floors lists {unknown}; use any of {list(FLOORS)}, e.g. [label_delay]")
 
     @property
     def unit(self) -> str:
@@ -52,6 +61,15 @@ def _known(value) -> bool:
 def _periods(value: float, unit: str) -> str:
     """'12 days', '1 day': a count of periods in words (unit is plural)."""
     return f"{value:,.0f} {unit}" if round(value) != 1 else f"1 {unit[:-1]}"
+
+
+def _positive(loss: float) -> str:
+    """A loss for a sentence: a policy cannot gain on the best one, so below zero reads as none."""
+    return f"{loss:.3g}" if loss > 0 else "0"
+
+
+def _average(loss: float) -> str:
+    return f"{loss:.3g} on average" if loss > 0 else "none on average"
 
 
 def _row(number: int, answer: str, value, unit: str, low=None, high=None, confidence: str = "medium",
@@ -70,7 +88,7 @@ def decay_answer(e: Evidence) -> dict:
     tolerance = f"{d.tolerance_in_metric_units:.3g} {d.metric_name}"
     if d.regime == "none":
         return _row(1, f"Quality does not go down measurably: over {_periods(d.horizon_periods, e.unit)} a model loses "
-                       f"less than {tolerance} (at most {d.loss_at_horizon_high:.3g}).",
+                       f"less than {tolerance} (at most {_positive(d.loss_at_horizon_high)}).",
                     None, e.unit, confidence="high" if d.cutoff_count >= 5 else "medium")
     if _known(d.periods_to_tolerance):
         interval = (f" (95% interval {d.periods_to_tolerance_low:.0f} to {d.periods_to_tolerance_high:.0f})"
@@ -93,6 +111,8 @@ def arrival_answer(e: Evidence) -> dict:
 
 def learning_answer(e: Evidence) -> dict:
     f = e.learning
+    if _known(f.get("note")):
+        return _row(3, f"Cannot tell yet: {f.note}.", None, "rows", confidence="low")
     if f.is_still_rising or not _known(f.rows_for_95pct):
         return _row(3, f"More than the {f.largest_rows_tried:,} newest rows tried: quality is still rising, so more "
                        "data would help; raise model_drift_backtest_row_counts to find the plateau.",
@@ -105,48 +125,32 @@ def learning_answer(e: Evidence) -> dict:
                 f.rows_for_95pct, "rows", confidence="high" if _known(f.r2) and f.r2 >= 0.9 else "medium")
 
 
-def chosen_window(e: Evidence) -> tuple[str, int | None, str]:
-    """The training spec to retrain on: Q4's verdict, widened when Q3 says
-    the window holds too few labelled rows (to the smallest compared
-    window that holds enough, else all history). Returns (spec, periods, why)."""
+def recommended_window(e: Evidence) -> tuple[str, int | None]:
+    """Q4's verdict: the training spec every retrain uses."""
     recommended = e.windows[e.windows["is_recommended"]].iloc[0]
-    if recommended.spec_name == "all":
-        return "all", None, ""
-    rate, needed = e.learning.labelled_rows_per_period, e.learning.rows_for_95pct
-    if not (_known(rate) and _known(needed)) or recommended.window_periods * rate >= needed:
-        return recommended.spec_name, int(recommended.window_periods), ""
-    enough = e.windows[e.windows["window_periods"].notna() & (e.windows["window_periods"] * rate >= needed)]
-    why = (f" widened from {_periods(recommended.window_periods, e.unit)}, which holds about "
-           f"{recommended.window_periods * rate:,.0f} labelled rows, fewer than the {needed:,.0f} Q3 asks for")
-    if len(enough):
-        wider = enough.sort_values("window_periods").iloc[0]
-        return wider.spec_name, int(wider.window_periods), why
-    return "all", None, why
+    return recommended.spec_name, None if recommended.spec_name == "all" else int(recommended.window_periods)
 
 
 def window_answer(e: Evidence) -> dict:
-    spec, periods, widened = chosen_window(e)
+    spec, periods = recommended_window(e)
     recommended = e.windows[e.windows["is_recommended"]].iloc[0]
     verdict = recommended.verdict[0].upper() + recommended.verdict[1:]
-    if widened:
-        text = f"{verdict} by the comparison, but train on {'all history' if spec == 'all' else _periods(periods, e.unit)}:{widened}."
-        confidence = "low"
-    else:
-        text = f"{verdict}: {recommended.reason}."
-        clear = spec != "all" and recommended.difference_low > 0
-        confidence = "high" if clear and recommended.cutoff_count >= 5 else "medium"
-    return _row(4, text, periods, e.unit, confidence=confidence, spec_name=spec)
+    clear = spec != "all" and recommended.paired_periods >= 20
+    steady = spec == "all" and recommended.paired_periods >= 20
+    return _row(4, f"{verdict}: {recommended.reason}.", periods, e.unit,
+                confidence="high" if clear or steady else "medium", spec_name=spec)
 
 
 def _floors(e: Evidence) -> list[tuple[int, str, str]]:
-    """Intervals below which a retrain is pointless: (periods, limited_by, why)."""
+    """The floors the user switched on (var model_drift_retrain_floors):
+    (periods, limited_by, why)."""
     a, floors = e.arrival, []
-    if _known(a.label_delay_hours_p90) and a.period_hours:
+    if "label_delay" in e.floors and _known(a.label_delay_hours_p90) and a.period_hours:
         delay = max(1, math.ceil(a.label_delay_hours_p90 / a.period_hours))
         floors.append((delay, "label delay",
                        f"90% of labels take {a.label_delay_hours_p90:.1f} h, so a model's first {e.period} is checked "
                        f"{_periods(delay, e.unit)} after it ships"))
-    if _known(a.periods_to_labelled_rows_needed):
+    if "labelled_rows_needed" in e.floors and _known(a.periods_to_labelled_rows_needed):
         data = max(1, math.ceil(a.periods_to_labelled_rows_needed))
         floors.append((data, "new labelled data",
                        f"{a.labelled_rows_needed:,.0f} new labelled rows (var model_drift_labelled_rows_needed) take "
@@ -156,70 +160,65 @@ def _floors(e: Evidence) -> list[tuple[int, str, str]]:
 
 def retraining_answer(e: Evidence) -> dict:
     d = e.decay
-    spec, _, _ = chosen_window(e)
-    policy = e.policy[e.policy["spec_name"] == spec].sort_values("retrain_every_periods")
-    if policy.empty:  # the chosen window was not replayed (too short a history): fall back to all history
-        spec, policy = "all", e.policy[e.policy["spec_name"] == "all"].sort_values("retrain_every_periods")
-    intervals = policy["retrain_every_periods"].to_numpy()
-    tolerance = float(policy["tolerance_in_metric_units"].iloc[0])
+    spec, _ = recommended_window(e)
+    policy = e.policy[e.policy["spec_name"] == spec].sort_values("retrain_every_periods").set_index("retrain_every_periods")
+    first = policy.iloc[0]
+    step, tolerance, metric = int(policy.index[0]), float(first.tolerance_in_metric_units), d.metric_name
     on = "all history" if spec == "all" else f"the last {_periods(int(spec.split('_')[1]), e.unit)}"
-    costly = policy[policy["is_cost_optimal"]]
+    baseline = (f"retraining every {_periods(step, e.unit)} on "
+                f"{'all history' if first.baseline_spec_name == 'all' else first.baseline_spec_name.replace('_', ' of ') + ' ' + e.unit}")
+    costly = e.policy[(e.policy["spec_name"] == spec) & e.policy["is_cost_optimal"]]
     cost_optimal = float(costly["retrain_every_periods"].iloc[0]) if len(costly) else None
     cost_text = (f" At the costs set, retraining every {_periods(cost_optimal, e.unit)} is cheapest "
                  f"({costly['cost_per_period'].iloc[0]:,.2f} per {e.period})." if cost_optimal else "")
-    monitoring = (f"Monitor instead: switch on the alerts (var model_drift_alerts) for quality below the tolerance, "
-                  f"labels that stop arriving, and feature drift above PSI {e.alert_max_psi:g}; retrain when one fires.")
+    monitoring = ("Monitor instead: switch on the alerts (var model_drift_alerts) for quality below the tolerance, "
+                  f"labels that stop arriving and feature drift above PSI {e.alert_max_psi:g}, and retrain when one fires.")
+    confidence_words = f"{UPPER_QUANTILE:.0%} upper bound"
+    interval, longest = largest_interval(e.policy, spec)
+    point, _ = largest_interval(e.policy, spec, column="mean_loss")
 
-    best = largest_interval_within(policy["end_of_cycle_loss"].to_numpy(), intervals, tolerance)
-    if d.regime == "none" or best is None:
-        seen = _periods(int(intervals.max()), e.unit)
-        reason = ("decay is none" if d.regime == "none"
-                  else f"no replayed cycle up to {seen} lost more than {tolerance:.3g} {d.metric_name}")
-        return _row(5, f"No scheduled retraining needed: {reason}. {monitoring}{cost_text}", None, e.unit,
-                    confidence="high" if d.regime == "none" and d.cutoff_count >= 5 else "medium",
-                    spec_name=spec, limited_by="no decay", cost_optimal_value=cost_optimal)
+    if interval is None:
+        row = policy.loc[longest]
+        text = (f"No scheduled retraining needed within the {_periods(longest, e.unit)} replayed: no interval up to "
+                f"that, on {on}, loses more than the tolerance of {tolerance:.3g} {metric} beyond the noise between "
+                f"periods (a model kept that long: {_average(row.mean_loss)}, {confidence_words} "
+                f"{_positive(row.mean_loss_high)}, against {baseline}). {monitoring}")
+        return _row(5, text + cost_text, None, e.unit, float(longest), None,
+                    "high" if row.evaluation_periods >= 20 else "medium", spec, "no decay seen", cost_optimal)
 
-    low = largest_interval_within(policy["end_of_cycle_loss_high"].to_numpy(), intervals, tolerance)
-    high = largest_interval_within(policy["end_of_cycle_loss_low"].to_numpy(), intervals, tolerance)
-    interval, limited_by, notes = max(best, 1), "tolerance", []
-    # the decay curve of the same training spec: when its fitted loss reaches
-    # the tolerance sooner (it counts loss from the fitted age 0, the replay
-    # from the first model_drift_decay_fresh_periods), the sooner one stands
-    decay_bound = (max(1, math.floor(d.periods_to_tolerance))
-                   if d.spec_name == spec and d.regime in ("gradual", "abrupt") and _known(d.periods_to_tolerance) else None)
-    if decay_bound is not None and decay_bound < interval:
-        notes.append(f"the replay alone would allow {_periods(interval, e.unit)}, but the decay curve of the same "
-                     f"training spec reaches the tolerance at {_periods(d.periods_to_tolerance, e.unit)}")
-        interval, limited_by = decay_bound, "decay curve"
-    floor, floor_name, floor_why = max(_floors(e), default=(1, None, ""))
+    limited_by, notes = "tolerance", []
+    if interval == 0:
+        interval, limited_by = step, "tolerance not reachable"
+        notes.append(f"even retraining every {_periods(step, e.unit)} loses {policy.loc[step].mean_loss:.3g} "
+                     f"{metric} on average against {baseline}, more than the tolerance")
+    floor, floor_name, floor_why = max(_floors(e), default=(0, None, ""))
     if floor > interval:
-        notes.append(f"the tolerance alone would allow {_periods(best, e.unit) if best else 'less than one ' + e.period}, "
-                     f"but {floor_why}; expect to lose up to "
-                     f"{policy.loc[policy['retrain_every_periods'] == min(floor, intervals.max()), 'end_of_cycle_loss'].iloc[0]:.3g} "
-                     f"{d.metric_name} before each retrain")
+        floor = min(step * math.ceil(floor / step), longest)
+        notes.append(f"the tolerance alone allows {_periods(interval, e.unit)}, but {floor_why}")
         interval, limited_by = floor, floor_name
-    if d.regime == "abrupt":
-        notes.append(f"quality fell in one step at {pd.Timestamp(d.abrupt_change_at):%Y-%m-%d}, which no schedule "
-                     "foresees: let the quality_below_tolerance alert trigger a retrain after such a step")
-    chosen = policy[policy["retrain_every_periods"] == min(interval, intervals.max())].iloc[0]
-    narrow = low is not None and high is not None and low >= 0.5 * best and high <= 2 * max(best, 1)
-    if d.regime == "too noisy" or limited_by in ("label delay", "new labelled data") or chosen.cutoff_count < 4:
+    row = policy.loc[interval]
+    unsteady = ((row.first_half_loss > tolerance) != (row.second_half_loss > tolerance))
+    if unsteady:
+        notes.append(f"the two halves of the replayed periods disagree ({row.first_half_loss:+.3g} then "
+                     f"{row.second_half_loss:+.3g}), so the decay may not hold steady")
+    if d.regime == "abrupt" and _known(d.abrupt_change_at):
+        notes.append(f"quality also fell in one step at {pd.Timestamp(d.abrupt_change_at):%Y-%m-%d}, which no "
+                     "schedule foresees: let the quality_below_tolerance alert trigger a retrain after such a step")
+    text = (f"Retrain every {_periods(interval, e.unit)} on {on}. Replayed on the last "
+            f"{_periods(int(row.history_periods), e.unit)}, that loses at most {_positive(row.mean_loss_high)} {metric} "
+            f"({confidence_words}; {_average(row.mean_loss)}) against {baseline}, "
+            f"{'within' if row.is_within_tolerance else 'beyond'} the tolerance of {tolerance:.3g}, with "
+            f"{int(row.retrains_over_history):,} retrains.")
+    if notes:
+        text += " Note: " + "; ".join(notes) + "."
+    if unsteady or limited_by != "tolerance" or row.evaluation_periods < 10:
         confidence = "low"
-    elif narrow and chosen.cutoff_count >= 5 and limited_by == "tolerance":
+    elif row.evaluation_periods >= 20 and row.mean_loss_high - row.mean_loss_low < tolerance:
         confidence = "high"
     else:
         confidence = "medium"
-    text = (f"Retrain every {_periods(interval, e.unit)} on {on}: replayed on history, that keeps the loss against "
-            f"an always-fresh model within {tolerance:.3g} {d.metric_name} (end of cycle {chosen.end_of_cycle_loss:+.3f}, "
-            f"average {chosen.mean_loss:+.3f}) with {chosen.retrains_over_history:,} retrains over "
-            f"{_periods(chosen.history_periods, e.unit)}.")
-    if notes:
-        text += " Note: " + "; ".join(notes) + "."
-    # the range from the bootstrap ends of the replayed loss (None: within the
-    # tolerance for every interval replayed), holding the interval chosen
-    low = min(int(intervals.max()) if low is None else max(low, 1), interval)
-    high = max(int(intervals.max()) if high is None else max(high, 1), interval)
-    return _row(5, text + cost_text, float(interval), e.unit, float(low), float(high),
+    high = longest if point is None else max(point, interval)
+    return _row(5, text + cost_text, float(interval), e.unit, float(interval), float(high),
                 confidence, spec, limited_by, cost_optimal)
 
 
@@ -229,4 +228,4 @@ def recommendations_table(e: Evidence) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["Evidence", "recommendations_table", "chosen_window", "QUESTIONS"]
+__all__ = ["Evidence", "recommendations_table", "recommended_window", "QUESTIONS", "FLOORS"]

@@ -16,6 +16,7 @@ from model_drift.backtest import (
     TrainingSpec,
     encode_features,
     plan_backtest,
+    plan_replay,
     run_backtest,
 )
 from model_drift.estimators import resolve_estimator
@@ -101,7 +102,8 @@ def test_identical_training_sets_are_fitted_once(small_history):
     # a 1000-period window covers the whole history: the same rows as 'all'
     fits = plan_backtest(small_history, config(window_periods=(7, 1000)))
     with_all = [{s.name for s in fit.specs} for fit in fits if "all" in {s.name for s in fit.specs}]
-    assert len(with_all) == 8 and all("window_1000" in names for names in with_all)
+    replay = plan_replay(small_history, config(window_periods=(7, 1000)))
+    assert len(with_all) == len(replay.fit_times) and all("window_1000" in names for names in with_all)
     result = run_backtest(small_history, config(window_periods=(7, 1000), n_jobs=1), log=lambda m: None)
     assert result.fit_count == len(fits)
     scores = result.scores
@@ -183,7 +185,7 @@ def test_gradual_drift_time_to_tolerance_within_25_percent_of_truth():
     truth = DriftTruth("gradual", rate=0.005)
     summary = decay_summary(truth)
     measured = measured_decay(truth, window_days=7, rows_per_day=600, max_age=90, repeats=2, eval_rows=10_000)
-    true_age = measured_periods_to_tolerance(measured, TOLERANCE, fresh_periods=7)
+    true_age = measured_periods_to_tolerance(measured, TOLERANCE, fresh_periods=1)
     assert summary["regime"] == "gradual"
     assert abs(summary["periods_to_tolerance"] - true_age) <= 0.25 * true_age, (summary["periods_to_tolerance"], true_age)
     assert summary["periods_to_tolerance_low"] <= summary["periods_to_tolerance"] <= summary["periods_to_tolerance_high"]
@@ -211,6 +213,36 @@ def test_learning_plateau_rows_within_a_factor_of_1_5_of_truth():
     assert not fit["is_still_rising"]
     assert 1 / 1.5 <= fit["rows_for_95pct"] / true_rows <= 1.5, (fit["rows_for_95pct"], true_rows)
     assert fit["periods_for_95pct"] == pytest.approx(fit["rows_for_95pct"] / 400.0)
+
+
+def test_the_replay_grid_fits_every_step_within_its_budget_and_says_so(small_history):
+    # 60 days, the newest half replayed: 2 specs x 30 periods within 150 fits is every period
+    replay = plan_replay(small_history, config())
+    assert replay.step == 1 and len(replay.fit_times) == replay.region_periods
+    # 3,000+ rows known at every fit time: capped at 1,000 rows, each fit is a full-size one
+    tight = plan_replay(small_history, config(max_replay_fits=20, max_rows_per_fit=1000))
+    assert tight.step == 3 and 2 * len(tight.fit_times) <= 20
+    assert tight.describe(2).startswith("replay grid: 2 training specs x 10 fit times, every 3 periods")
+    # the budget counts full-size fits: smaller training sets cost their share of one
+    assert plan_replay(small_history, config(max_replay_fits=20)).step == 1
+    lines = []
+    run_backtest(small_history, config(max_replay_fits=20, max_rows_per_fit=1000, n_jobs=1), log=lines.append)
+    assert "intervals in steps of 3" in lines[0]
+
+
+def test_a_window_too_short_to_train_on_is_compared_on_its_newest_rows(small_history):
+    # 100 rows a day: a 1-day window holds fewer than 200 labelled rows
+    scores = run_backtest(small_history, config(window_periods=(1,), n_jobs=1), log=lambda m: None).scores
+    table = window_table(scores, "roc_auc", pd.Timedelta(days=1))
+    row = table.set_index("spec_name").loc["window_1"]
+    assert row["extended_fit_count"] == row["fit_count"] > 0
+    assert "window_1 held too few rows" in row["reason"]
+    assert (scores.loc[scores["spec_name"] == "window_1", "train_rows"] == 200).all()
+
+
+def test_every_fit_scores_the_same_capped_rows_of_a_period(small_history):
+    scores = run_backtest(small_history, config(max_eval_rows_per_period=40, n_jobs=1), log=lambda m: None).scores
+    assert scores["eval_rows"].max() == 40
 
 
 def test_window_comparison_prefers_recent_data_under_drift_and_all_history_without():

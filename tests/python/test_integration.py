@@ -19,6 +19,7 @@ PYTHON_MARTS = [
     "model_drift__decay_summary", "model_drift__learning_curve", "model_drift__learning_curve_fit",
     "model_drift__training_window_comparison",
     "model_drift__retraining_policy_backtest", "model_drift__retraining_recommendations",
+    "model_drift__advice_check",
 ]
 
 

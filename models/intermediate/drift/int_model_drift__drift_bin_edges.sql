@@ -33,7 +33,12 @@ buckets as (
     ) as values_of_{{ loop.index }}
     union all
     {% endfor -%}
-    select cast(null as {{ dbt.type_string() }}), cast(null as {{ model_drift.type_double() }}), cast(null as {{ dbt.type_int() }}), cast(null as {{ dbt.type_int() }})
+    {#- named, so the union has these columns even with no numeric column -#}
+    select
+        cast(null as {{ dbt.type_string() }}) as feature_name,
+        cast(null as {{ model_drift.type_double() }}) as value,
+        cast(null as {{ dbt.type_int() }}) as bucket,
+        cast(null as {{ dbt.type_int() }}) as decile
     where 1 = 0
 
 ),

@@ -61,10 +61,19 @@ histograms as (
     {%- endif %}
     union all
     {% endfor -%}
+    {#- named, so the union has these columns even with no followed column -#}
     select
-        cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_timestamp() }}),
-        cast(null as {{ dbt.type_string() }}), 0, 0, cast(null as {{ dbt.type_string() }}), cast(0 as {{ dbt.type_bigint() }}),
-        cast(null as {{ model_drift.type_double() }}), cast(null as {{ model_drift.type_double() }}), cast(null as {{ model_drift.type_double() }})
+        cast(null as {{ dbt.type_string() }}) as segment_column,
+        cast(null as {{ dbt.type_string() }}) as segment_value,
+        cast(null as {{ dbt.type_timestamp() }}) as period_start,
+        cast(null as {{ dbt.type_string() }}) as feature_name,
+        cast(0 as {{ dbt.type_int() }}) as bin_number,
+        cast(0 as {{ dbt.type_int() }}) as decile_bin_number,
+        cast(null as {{ dbt.type_string() }}) as category,
+        cast(0 as {{ dbt.type_bigint() }}) as value_count,
+        cast(null as {{ model_drift.type_double() }}) as value_sum,
+        cast(null as {{ model_drift.type_double() }}) as value_min,
+        cast(null as {{ model_drift.type_double() }}) as value_max
     where 1 = 0
 
 )

@@ -42,12 +42,22 @@ stats as (
     group by segment_column, segment_value, period_start
     union all
     {% endfor -%}
+    {#- named, so the union has these columns even with no followed column -#}
     select
-        cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_timestamp() }}),
-        cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}),
-        cast(0 as {{ dbt.type_bigint() }}), cast(0 as {{ dbt.type_bigint() }}),
-        cast(null as {{ model_drift.type_double() }}), cast(null as {{ model_drift.type_double() }}), cast(null as {{ model_drift.type_double() }}),
-        cast(null as {{ model_drift.type_double() }}), cast(null as {{ model_drift.type_double() }}), cast(null as {{ dbt.type_bigint() }})
+        cast(null as {{ dbt.type_string() }}) as segment_column,
+        cast(null as {{ dbt.type_string() }}) as segment_value,
+        cast(null as {{ dbt.type_timestamp() }}) as period_start,
+        cast(null as {{ dbt.type_string() }}) as feature_name,
+        cast(null as {{ dbt.type_string() }}) as feature_role,
+        cast(null as {{ dbt.type_string() }}) as feature_type,
+        cast(0 as {{ dbt.type_bigint() }}) as row_count,
+        cast(0 as {{ dbt.type_bigint() }}) as value_count,
+        cast(null as {{ model_drift.type_double() }}) as value_mean,
+        cast(null as {{ model_drift.type_double() }}) as value_std,
+        cast(null as {{ model_drift.type_double() }}) as value_p05,
+        cast(null as {{ model_drift.type_double() }}) as value_p50,
+        cast(null as {{ model_drift.type_double() }}) as value_p95,
+        cast(null as {{ dbt.type_bigint() }}) as distinct_categories
     where 1 = 0
 
 )

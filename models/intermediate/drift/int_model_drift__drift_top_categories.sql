@@ -23,7 +23,11 @@ counts as (
     group by cast({{ adapter.quote(column.name) }} as {{ dbt.type_string() }})
     union all
     {% endfor -%}
-    select cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_string() }}), cast(null as {{ dbt.type_bigint() }})
+    {#- named, so the union has these columns even with no categorical column -#}
+    select
+        cast(null as {{ dbt.type_string() }}) as feature_name,
+        cast(null as {{ dbt.type_string() }}) as category,
+        cast(null as {{ dbt.type_bigint() }}) as reference_count
     where 1 = 0
 
 ),
