@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
 import pandas as pd
 
 from model_drift.curves import (
-    CurveFit,
     crossing_age,
     fit_decay_families,
     fit_learning_curve,

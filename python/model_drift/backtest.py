@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import math
 import time
 from collections.abc import Callable, Sequence
 

@@ -8,7 +8,6 @@ import math
 import warnings
 
 import numpy as np
-import pandas as pd
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from model_drift.metrics import HIGHER_IS_BETTER

@@ -13,7 +13,6 @@ from model_drift.analysis import DecaySettings, decay_tables, learning_tables, w
 from model_drift.backtest import (
     BacktestConfig,
     InsufficientHistory,
-    TrainingSpec,
     encode_features,
     plan_backtest,
     plan_replay,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from conftest import SQL_LAYER, run_dbt, write_parquet
 
