@@ -369,11 +369,7 @@ def main(argv=None) -> int:
             rows.append(row)
             print_row(row)
         write_outputs(rows, tolerances, started_at, pathlib.Path(args.out))
-
-    print()
-    print(summary(rows, tolerances).strip("*"))
-    say(f"wrote {args.out}")
-    return 0
+    return finish(rows, tolerances, started_at, args.out)
 
 
 def judge_row(row: dict, frame: pd.DataFrame, dataset, split_at: pd.Timestamp, args) -> None:
@@ -407,10 +403,15 @@ def rejudge(datasets: dict, tolerances: list[float], args, started_at: str) -> i
             row.pop("judgement", None)
             judge_row(row, frame, dataset, split_at, args)
             print_row(row)
-    write_outputs(rows, tolerances, started_at, pathlib.Path(args.out))
+    return finish(rows, tolerances, started_at, args.out)
+
+
+def finish(rows, tolerances, started_at, out) -> int:
+    """Write the scoreboard and the details, and print the counts."""
+    write_outputs(rows, tolerances, started_at, pathlib.Path(out))
     print()
     print(summary(rows, tolerances).strip("*"))
-    say(f"wrote {args.out}")
+    say(f"wrote {out}")
     return 0
 
 

@@ -26,7 +26,14 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from model_drift.backtest import BacktestConfig, encode_features, evaluation_rows, plan_backtest, run_backtest
+from model_drift.backtest import (
+    BacktestConfig,
+    encode_features,
+    evaluated_rows,
+    evaluation_rows,
+    plan_backtest,
+    run_backtest,
+)
 from model_drift.estimators import resolve_estimator
 from model_drift.pipeline import feature_columns
 
@@ -60,7 +67,7 @@ def raw_loop(frame: pd.DataFrame, config: BacktestConfig) -> float:
     y = frame["target"].to_numpy()
     periods = np.sort(frame["period_start"].unique())
     period_numbers = np.searchsorted(periods, frame["period_start"].to_numpy())
-    labelled = frame["is_labelled"].to_numpy()
+    labelled = evaluated_rows(frame, period_numbers, config)  # the rows the engine scores
     started = time.perf_counter()
     # one thread, as each engine worker has: the same work on the same cores
     with threadpool_limits(1):
