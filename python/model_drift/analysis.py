@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pandas as pd
+from sklearn.isotonic import IsotonicRegression
 
 from model_drift.curves import (
     crossing_age,
@@ -294,8 +295,6 @@ def _plateau_within_sizes(sizes: np.ndarray, quality: np.ndarray, weights: np.nd
     """When quality (higher is better) made non-decreasing in size levels off
     at the largest sizes: (plateau, {share: rows}) with the rows interpolated
     in log size; else None (still rising, or nothing above the baseline)."""
-    from sklearn.isotonic import IsotonicRegression
-
     level = IsotonicRegression(increasing=True).fit(np.log(sizes), quality, sample_weight=weights).predict(np.log(sizes))
     plateau = float(level[-1])
     if len(sizes) < 3 or level[-1] > level[-2] or plateau <= baseline:
@@ -340,9 +339,7 @@ def window_table(scores: pd.DataFrame, metric: str, period_offset=None, seed: in
             "set model_drift_backtest_window_periods"
         )
     spec, reason = chosen_spec(table)
-    for column in ("quality",):
-        table[column] = to_metric(table[column], metric)
-    for column in ("difference_vs_all", "first_half_difference", "second_half_difference"):
+    for column in ("quality", "difference_vs_all", "first_half_difference", "second_half_difference"):
         table[column] = to_metric(table[column], metric)
     table["difference_low"], table["difference_high"] = metric_interval(
         table["difference_low"].to_numpy(), table["difference_high"].to_numpy(), metric)
