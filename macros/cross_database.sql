@@ -111,3 +111,45 @@
 {% macro default__type_double() -%} double precision {%- endmacro %}
 {% macro duckdb__type_double() -%} double {%- endmacro %}
 {% macro spark__type_double() -%} double {%- endmacro %}
+
+
+{#- Names and text from the user's data (column names, a positive class)
+    reach the SQL only through these two macros, so no name can end a quoted
+    identifier or a string early. dbt's adapter.quote does not escape an
+    embedded quote character. -#}
+
+{% macro quote_name(name) %}
+  {{ return(adapter.dispatch('quote_name', 'model_drift')(name)) }}
+{% endmacro %}
+
+{% macro default__quote_name(name) -%}
+  {{ return('"' ~ (name | string).replace('"', '""') ~ '"') }}
+{%- endmacro %}
+
+{% macro spark__quote_name(name) -%}
+  {{ return('`' ~ (name | string).replace('`', '``') ~ '`') }}
+{%- endmacro %}
+
+
+{% macro string_literal(text) %}
+  {{ return(adapter.dispatch('string_literal', 'model_drift')(text)) }}
+{% endmacro %}
+
+{% macro default__string_literal(text) -%}
+  {#- standard SQL: a quote is doubled; backslashes are ordinary characters
+      (PostgreSQL's standard_conforming_strings, DuckDB) -#}
+  {{ return("'" ~ (text | string).replace("'", "''") ~ "'") }}
+{%- endmacro %}
+
+{% macro spark__string_literal(text) -%}
+  {#- Spark reads backslash escapes, and '' there is two adjacent literals -#}
+  {{ return("'" ~ (text | string).replace('\\', '\\\\').replace("'", "\\'") ~ "'") }}
+{%- endmacro %}
+
+
+{% macro finite_or_null(expression) -%}
+  {#- The value when it is a finite number; null for inf, -inf and NaN (NaN
+      sorts above +inf on DuckDB, PostgreSQL and Spark, so it fails "< inf"). -#}
+  case when {{ expression }} > cast('-Infinity' as {{ model_drift.type_double() }})
+        and {{ expression }} < cast('Infinity' as {{ model_drift.type_double() }}) then {{ expression }} end
+{%- endmacro %}

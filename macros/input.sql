@@ -67,7 +67,18 @@
     {%- if found == 0 -%}
       {{ model_drift.fail("var " ~ k.path_var ~ " is '" ~ k.path ~ "' but no such file exists (a relative path is relative to the folder dbt runs in)") }}
     {%- endif -%}
+    {#- an empty file is caught before DuckDB reads it: a zero-byte CSV reads
+        as one text column, a Parquet file without columns does not read -#}
+    {%- set sizes = run_query("select count(case when size = 0 then 1 end), min(size) from read_blob('" ~ k.path ~ "')").rows[0] -%}
+    {%- set is_parquet = (k.path | lower).endswith('.parquet') -%}
+    {%- if sizes[0] > 0 or (is_parquet and sizes[1] < 65536 and model_drift.parquet_without_columns(k.path))
+          or (is_parquet and run_query("select coalesce(sum(num_rows), 0) from parquet_file_metadata('" ~ k.path ~ "')").columns[0].values()[0] == 0) -%}
+      {{ model_drift.fail_no_rows(kind, "var " ~ k.path_var ~ " is '" ~ k.path ~ "', an empty file", "point " ~ k.path_var ~ " at a file with rows") }}
+    {%- endif -%}
     {%- set described = run_query("describe select * from " ~ relation) -%}
+    {%- if kind == 'observations' and not is_parquet and run_query("select count(*) from (select 1 from " ~ relation ~ " limit 1) as first_row").columns[0].values()[0] == 0 -%}
+      {{ model_drift.fail_no_rows(kind, "var " ~ k.path_var ~ " is '" ~ k.path ~ "', which holds a header but no rows", "point " ~ k.path_var ~ " at a file with rows") }}
+    {%- endif -%}
     {%- set columns = [] -%}
     {%- for row in described.rows -%}
       {%- do columns.append({'name': row[0], 'data_type': row[1]}) -%}
@@ -78,12 +89,33 @@
     {%- if found is none -%}
       {{ model_drift.fail("the table " ~ relation ~ " does not exist; set " ~ k.schema_var ~ " and " ~ k.table_var ~ " to your table") }}
     {%- endif -%}
+    {%- if kind == 'observations' and run_query("select count(*) from (select 1 from " ~ relation ~ " limit 1) as first_row").columns[0].values()[0] == 0 -%}
+      {{ model_drift.fail_no_rows(kind, "the table " ~ relation ~ " (vars " ~ k.schema_var ~ ", " ~ k.table_var ~ ") is empty", "load rows into it, or point " ~ k.table_var ~ " at a table with rows") }}
+    {%- endif -%}
     {%- set columns = [] -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
       {%- do columns.append({'name': column.name, 'data_type': column.data_type}) -%}
     {%- endfor -%}
     {%- do return(columns) -%}
   {%- endif -%}
+{% endmacro %}
+
+
+{% macro parquet_without_columns(path) %}
+  {#- True when a (small) Parquet file has no columns at all, as pandas writes
+      an empty DataFrame: DuckDB cannot even read its metadata. The footer's
+      schema list then holds only the root: its Thrift header is 0x1C, right
+      after the version field (bytes 15 0x, then 19). -#}
+  {%- set found = run_query("with files as (select size, hex(content) as h from read_blob('" ~ path ~ "') where size < 65536 and size > 12), "
+      ~ "footers as (select h, size, cast('0x' || substr(h, 2 * size - 9, 2) || substr(h, 2 * size - 11, 2) || substr(h, 2 * size - 13, 2) || substr(h, 2 * size - 15, 2) as bigint) as footer_bytes from files) "
+      ~ "select count(*) from footers where footer_bytes < size and substr(h, 2 * (size - 8 - footer_bytes) + 5, 4) = '191C'").columns[0].values()[0] -%}
+  {%- do return(found > 0) -%}
+{% endmacro %}
+
+
+{% macro fail_no_rows(kind, what, fix) %}
+  {#- The one message for input without usable rows, whichever way it is empty. -#}
+  {{ model_drift.fail("the " ~ ("observations" if kind == 'observations' else "model versions") ~ " input has no usable rows: " ~ what ~ ". Fix: " ~ fix) }}
 {% endmacro %}
 
 

@@ -9,7 +9,7 @@
       'event_at': 'model_drift_event_at', 'target': 'model_drift_target',
       'label_at': 'model_drift_label_at', 'prediction': 'model_drift_prediction',
       'model_version': 'model_drift_model_version', 'observation_id': 'model_drift_id'} -%}
-  {%- set plan = {'roles': {}, 'segments': [], 'features': [], 'task': s.task} -%}
+  {%- set plan = {'roles': {}, 'segments': [], 'features': [], 'float_features': [], 'task': s.task} -%}
   {%- if not execute -%}{%- do return(plan) -%}{%- endif -%}
 
   {%- set columns = model_drift.input_columns() -%}
@@ -58,6 +58,9 @@
       {%- do plan.features.append(by_name[column_name | lower].name) -%}
     {%- endfor -%}
   {%- endif -%}
+  {%- for column_name in plan.features if model_drift.type_family(by_name[column_name | lower].data_type) == 'float' -%}
+    {%- do plan.float_features.append(column_name) -%}
+  {%- endfor -%}
   {%- for column_name in plan.segments + plan.features -%}
     {%- if column_name | lower in reserved -%}
       {{ model_drift.fail("input column '" ~ column_name ~ "' has a name model_drift reserves for a role (" ~ reserved | join(', ') ~ ") but is not that role's column. Fix: rename it in a view, or give it that role with var model_drift_" ~ ('id' if column_name | lower == 'observation_id' else column_name | lower)) }}
@@ -82,12 +85,13 @@
 {% macro resolve_task(target_role, s) %}
   {#- The configured task, checked against the target's values; or, when
       model_drift_task is null, the task the target makes safe to infer. -#}
-  {%- set column = adapter.quote(target_role.name) -%}
+  {%- set column = model_drift.quote_name(target_role.name) -%}
   {%- set family = target_role.family -%}
   {%- set task = s.task -%}
   {%- set where = "where " ~ column ~ " is not null" -%}
   {%- if family in ['integer', 'float'] -%}
-    {%- set stats = run_query("select count(distinct " ~ column ~ "), sum(case when " ~ column ~ " not in (0, 1) then 1 else 0 end), min(" ~ column ~ ") from " ~ model_drift.input_relation() ~ " " ~ where).rows[0] -%}
+    {%- set finite = model_drift.finite_or_null(column) -%}
+    {%- set stats = run_query("select count(distinct " ~ finite ~ "), sum(case when " ~ finite ~ " not in (0, 1) then 1 else 0 end), min(" ~ finite ~ ") from " ~ model_drift.input_relation() ~ " " ~ where).rows[0] -%}
     {%- set not_binary = stats[1] or 0 -%}
   {%- endif -%}
   {%- set hint = "Fix: set var model_drift_task to binary, multiclass or regression" -%}
@@ -128,18 +132,19 @@
   {%- if 'target' not in plan.roles -%}
     {%- do return('cast(null as ' ~ dbt.type_int() ~ ')') -%}
   {%- endif -%}
-  {%- set column = adapter.quote(plan.roles.target.name) -%}
+  {%- set column = model_drift.quote_name(plan.roles.target.name) -%}
   {%- set family = plan.roles.target.family -%}
   {%- if plan.task == 'binary' -%}
     {%- if family == 'boolean' -%}
       {%- do return('case when ' ~ column ~ ' then 1 when not ' ~ column ~ ' then 0 end') -%}
     {%- elif family == 'string' -%}
-      {%- do return("case when " ~ column ~ " = '" ~ s.positive_class ~ "' then 1 when " ~ column ~ " is not null then 0 end") -%}
+      {%- do return("case when " ~ column ~ " = " ~ model_drift.string_literal(s.positive_class) ~ " then 1 when " ~ column ~ " is not null then 0 end") -%}
     {%- else -%}
-      {%- do return('cast(' ~ column ~ ' as ' ~ dbt.type_int() ~ ')') -%}
+      {#- inf and NaN in a 0/1 float column are missing labels -#}
+      {%- do return('cast(' ~ model_drift.finite_or_null(column) ~ ' as ' ~ dbt.type_int() ~ ')') -%}
     {%- endif -%}
   {%- elif plan.task == 'regression' -%}
-    {%- do return('cast(' ~ column ~ ' as ' ~ model_drift.type_double() ~ ')') -%}
+    {%- do return(model_drift.finite_or_null('cast(' ~ column ~ ' as ' ~ model_drift.type_double() ~ ')')) -%}
   {%- else -%}
     {%- do return('cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')') -%}
   {%- endif -%}

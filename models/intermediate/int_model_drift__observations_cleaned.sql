@@ -9,6 +9,15 @@
       latest event time).
     model_drift__input_checks counts each case. -#}
 {%- set s = model_drift.settings() -%}
+{%- if execute -%}
+{%- set kept = run_query("select count(*) from (select 1 from " ~ ref('stg_model_drift__observations')
+    ~ " where event_at is not null and event_at <= " ~ model_drift.now_wall_clock()
+    ~ " limit 1) as first_row").columns[0].values()[0] -%}
+{%- if kept == 0 -%}
+    {{ model_drift.fail_no_rows('observations', "every row has a null event time (var model_drift_event_at) or one after now (var model_drift_as_of, or the run's clock in model_drift_timezone), so the input checks dropped them all",
+        "point model_drift_event_at at the column that holds each row's event time, or set model_drift_as_of to a time after the events") }}
+{%- endif -%}
+{%- endif -%}
 
 with observations as (
 
@@ -21,7 +30,7 @@ placed_in_time as (
     select *
     from observations
     where event_at is not null
-      and event_at <= {{ model_drift.now_wall_clock() }}
+        and event_at <= {{ model_drift.now_wall_clock() }}
 
 ),
 
@@ -51,10 +60,11 @@ deduplicated as (
         {% if s.roles.observation_id -%}
         case
             when observation_id is null then 1
-            else row_number() over (
-                partition by observation_id
-                order by label_at_checked desc nulls last, event_at desc
-            )
+            else
+                row_number() over (
+                    partition by observation_id
+                    order by label_at_checked desc nulls last, event_at desc
+                )
         end as id_rank
         {%- else -%}
         1 as id_rank
@@ -66,8 +76,9 @@ deduplicated as (
 final as (
 
     select
-        {% for column_name in model_drift.staged_columns(ref('stg_model_drift__observations')) if column_name not in ['label_at', 'target'] -%}
-        {{ adapter.quote(column_name) }},
+        {% for column_name in model_drift.staged_columns(ref('stg_model_drift__observations'))
+            if column_name not in ['label_at', 'target'] -%}
+        {{ model_drift.quote_name(column_name) }},
         {% endfor -%}
         label_at_checked as label_at,
         case when is_label_known_by_now then target end as target,

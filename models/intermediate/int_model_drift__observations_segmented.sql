@@ -18,12 +18,16 @@ slices as (
 
     {% for segment in [none] + segments -%}
     select
-        cast('{{ segment or "all" }}' as {{ dbt.type_string() }}) as segment_column,
-        cast({{ "coalesce(" ~ adapter.quote(segment) ~ ", '(null)')" if segment else "'all'" }} as {{ dbt.type_string() }}) as segment_value,
+        cast({{ model_drift.string_literal(segment or "all") }} as {{ dbt.type_string() }}) as segment_column,
+        cast(
+            {{ "coalesce(" ~ model_drift.quote_name(segment) ~ ", '(null)')" if segment else "'all'" }}
+            as {{ dbt.type_string() }}
+        ) as segment_value,
         {% for column_name in columns if column_name | lower != 'model_version' -%}
-        {{ adapter.quote(column_name) }},
+        {{ model_drift.quote_name(column_name) }},
         {% endfor -%}
-        {{ "coalesce(model_version, '(null)')" if model_drift.settings().roles.model_version else "'all'" }} as model_version
+        {{ "coalesce(model_version, '(null)')" if model_drift.settings().roles.model_version
+            else "'all'" }} as model_version
     from observations
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

@@ -10,7 +10,9 @@ with observations as (
 
 spine as (
 
-    {{ model_drift.period_spine(s.period, '(select min(period_start) from observations)', '(select max(period_start) from observations)') }}
+    {{ model_drift.period_spine(
+        s.period, '(select min(period_start) from observations)', '(select max(period_start) from observations)'
+    ) }}
 
 ),
 

@@ -1,12 +1,18 @@
 {#- The production model versions and when each was trained, typed: one row
     per version. Empty (but typed) when no model-versions input is set, so
-    model_drift__decay_by_model_age is empty rather than missing. -#}
+    model_drift__decay_by_model_age is empty rather than missing.
+    In this file Jinja blocks indent what they hold; the line below tells
+    the SQL linter so (.sqlfluff: elsewhere they do not).
+-- sqlfluff:indentation:template_blocks_indent:true
+-#}
 {%- set s = model_drift.settings() -%}
 {%- set configured = model_drift.is_configured('model_versions') -%}
 {%- set version_expression, trained_at_expression = 'null', 'null' -%}
 {%- if configured and execute -%}
     {%- set columns = {} -%}
-    {%- for c in model_drift.input_columns('model_versions') -%}{%- do columns.update({c.name | lower: c}) -%}{%- endfor -%}
+    {%- for c in model_drift.input_columns('model_versions') -%}
+        {%- do columns.update({c.name | lower: c}) -%}
+    {%- endfor -%}
     {%- for var_name, column_name in [('model_drift_model_versions_version_column', s.model_versions_version_column),
                                       ('model_drift_model_versions_trained_at_column', s.model_versions_trained_at_column)] -%}
         {%- if column_name | lower not in columns -%}
@@ -18,16 +24,17 @@
     {%- if family not in ['timestamp_tz', 'timestamp', 'date'] -%}
         {{ model_drift.fail("column '" ~ trained_at.name ~ "' (var model_drift_model_versions_trained_at_column) has type " ~ trained_at.data_type ~ "; it must be a timestamp or a date") }}
     {%- endif -%}
-    {%- set version_expression = adapter.quote(columns[s.model_versions_version_column | lower].name) -%}
-    {%- set trained_at_expression = model_drift.to_wall_clock(adapter.quote(trained_at.name), family, s.timezone) -%}
+    {%- set version_expression = model_drift.quote_name(columns[s.model_versions_version_column | lower].name) -%}
+    {%- set trained_at_expression = model_drift.to_wall_clock(
+        model_drift.quote_name(trained_at.name), family, s.timezone) -%}
 {%- endif -%}
 
 with versions as (
 
     {% if configured -%}
-    select * from {{ model_drift.input_relation('model_versions') }}
+        select * from {{ model_drift.input_relation('model_versions') }}
     {%- else -%}
-    select 1 as no_versions_configured where 1 = 0
+        select 1 as no_versions_configured where 1 = 0
     {%- endif %}
 
 ),

@@ -15,6 +15,7 @@ from model_drift.curves import (
     fit_learning_curve,
     rows_for_share_of_plateau,
 )
+from model_drift.errors import UserError
 from model_drift.metrics import HIGHER_IS_BETTER
 from model_drift.replay import (
     DecaySettings,
@@ -96,15 +97,18 @@ def _abrupt_change(rows: pd.DataFrame) -> tuple[pd.Timestamp | None, float, floa
     return best[0], best[1], best[2], linear_rss
 
 
-def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def decay_tables(
+    scores: pd.DataFrame, metric: str, spec: str, settings: DecaySettings
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(decay_curve, decay_curve_fit, decay_summary) for one training spec:
     the loss of a model of each age against the freshest model of the same
     spec on the same periods (the loss Q5's replay uses), pooled over fits."""
     rows = decay_losses(grid_from_scores(scores, metric), spec)
     if rows["cutoff_number"].nunique() < 2:
-        raise ValueError(
-            f"the decay curve needs at least 2 cutoffs with scores for spec '{spec}'; there are "
-            f"{rows['cutoff_number'].nunique()}. Collect more history or raise model_drift_backtest_cutoffs"
+        raise UserError(
+            f"the decay curve needs fits at 2 or more times of the replay grid for spec '{spec}'; there are "
+            f"{rows['cutoff_number'].nunique()}. Fix: raise var model_drift_backtest_max_replay_fits (the grid's "
+            "budget), e.g. --vars '{model_drift_backtest_max_replay_fits: 300}', or collect more history"
         )
     fresh_level = float(rows.groupby("eval_period_start")["fresh_quality"].first().mean())
     tolerance = settings.in_metric_units(fresh_level)
@@ -113,9 +117,10 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
     weights = pooled["cutoffs"].to_numpy(float)
     fits = fit_decay_families(ages, quality, weights)
     if not fits:
-        raise ValueError(
-            f"the decay curve needs scores at 3 or more model ages for spec '{spec}'; there are {len(ages)}. "
-            "Collect more history or lower model_drift_backtest_cutoffs"
+        raise UserError(
+            f"the decay curve needs scores at 3 or more model ages for spec '{spec}'; there are {len(ages)}: "
+            "the replay grid has too few fit times. Fix: collect more history, use a shorter var "
+            "model_drift_period, or lower var model_drift_backtest_min_train_rows so that more periods can be fitted"
         )
     chosen = min(fits.values(), key=lambda f: f.aicc)
     horizon = float(ages.max())
@@ -124,7 +129,8 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
     band = pd.concat(pools).groupby("model_age_periods")["loss"].quantile([0.025, 0.975]).unstack()
     crossings, horizon_losses = [], []
     for pool in pools:
-        refit = fit_decay_families(pool["model_age_periods"].to_numpy(float), fresh_level - pool["loss"].to_numpy(), pool["cutoffs"].to_numpy(float))
+        refit = fit_decay_families(pool["model_age_periods"].to_numpy(float), fresh_level - pool["loss"].to_numpy(),
+                                   pool["cutoffs"].to_numpy(float))
         if not refit:  # a draw of only the latest cutoffs can hold too few ages to fit
             continue
         same = refit.get(chosen.family) or min(refit.values(), key=lambda f: f.aicc)
@@ -144,15 +150,18 @@ def decay_tables(scores: pd.DataFrame, metric: str, spec: str, settings: DecaySe
     # AIC of the step (2 parameters: time and size) against the steady decline (1)
     step_wins = change_at is not None and n * np.log(step_rss / n) + 4 < n * np.log(linear_rss / n) + 2 - 10
     if step_wins and step >= tolerance / 2:
+        adequate_fits = adequate["cutoff_number"].nunique()
         regime, reason = "abrupt", (f"quality of older models fell by {step:.4f} at {change_at:%Y-%m-%d}, whatever "
-                                    f"their age, in {adequate['cutoff_number'].nunique()} fits of adequate training size"
+                                    f"their age, in {adequate_fits} fits of adequate training size"
                                     + (f" ({left_out} smaller ones left out)" if left_out else ""))
     elif chosen.family != "constant" and loss_low > 0:
-        regime, reason = "gradual", f"quality falls with model age ({chosen.family}), {loss_low:.4f} to {loss_high:.4f} over {horizon:.0f} periods"
+        regime, reason = "gradual", (f"quality falls with model age ({chosen.family}), {loss_low:.4f} to "
+                                     f"{loss_high:.4f} over {horizon:.0f} periods")
     elif loss_high < tolerance:
         regime, reason = "none", f"the loss over {horizon:.0f} periods is below the tolerance ({loss_high:.4f} at most)"
     else:
-        regime, reason = "too noisy", f"the loss over {horizon:.0f} periods is between {loss_low:.4f} and {loss_high:.4f}: cannot tell"
+        regime, reason = "too noisy", (f"the loss over {horizon:.0f} periods is between {loss_low:.4f} and "
+                                       f"{loss_high:.4f}: cannot tell")
 
     fitted = chosen.predict(ages)
     band_low, band_high = metric_interval(
@@ -222,8 +231,8 @@ def learning_tables(
     scores: pd.DataFrame,
     metric: str,
     labelled_rows_per_period: float | None,
+    seed: int,
     bootstrap: int = 200,
-    seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(learning_curve, learning_curve_fit): quality of models trained on the
     n most recent rows, scored on the first periods after their cutoff."""
@@ -232,7 +241,8 @@ def learning_tables(
         return _too_little_for_a_learning_curve(rows, metric, labelled_rows_per_period)
     rows["quality"] = _oriented(rows, metric)
     per_cutoff = rows.groupby(["spec_size", "cutoff_number"])["quality"].mean().reset_index()
-    pooled = per_cutoff.groupby("spec_size").agg(quality=("quality", "mean"), cutoffs=("cutoff_number", "nunique")).reset_index()
+    pooled = (per_cutoff.groupby("spec_size")
+              .agg(quality=("quality", "mean"), cutoffs=("cutoff_number", "nunique")).reset_index())
     generator = np.random.default_rng(seed)
     cutoffs = per_cutoff["cutoff_number"].unique()
     draws = []
@@ -262,7 +272,8 @@ def learning_tables(
     largest = float(sizes.max())
     needed = {share: (rows_for_share_of_plateau(fit, baseline, share) if fit else None) for share in (0.95, 0.99)}
     # an extrapolation far past the sizes tried is a guess, not an estimate
-    needed = {share: (n if n is not None and n <= EXTRAPOLATION_LIMIT * largest else None) for share, n in needed.items()}
+    needed = {share: (n if n is not None and n <= EXTRAPOLATION_LIMIT * largest else None)
+              for share, n in needed.items()}
     plateau = fit.parameters[0] if fit else None
     family = "inverse_power" if fit else None
     reached = _plateau_within_sizes(sizes, pooled["quality"].to_numpy(), pooled["cutoffs"].to_numpy(float), baseline)
@@ -282,8 +293,10 @@ def learning_tables(
         "rows_for_95pct": needed[0.95],
         "rows_for_99pct": needed[0.99],
         "labelled_rows_per_period": labelled_rows_per_period,
-        "periods_for_95pct": needed[0.95] / labelled_rows_per_period if needed[0.95] and labelled_rows_per_period else None,
-        "periods_for_99pct": needed[0.99] / labelled_rows_per_period if needed[0.99] and labelled_rows_per_period else None,
+        "periods_for_95pct": (needed[0.95] / labelled_rows_per_period
+                              if needed[0.95] and labelled_rows_per_period else None),
+        "periods_for_99pct": (needed[0.99] / labelled_rows_per_period
+                              if needed[0.99] and labelled_rows_per_period else None),
         "largest_rows_tried": int(largest),
         "is_still_rising": bool(needed[0.95] is None or needed[0.95] > largest),
         "note": None,
@@ -295,7 +308,8 @@ def _plateau_within_sizes(sizes: np.ndarray, quality: np.ndarray, weights: np.nd
     """When quality (higher is better) made non-decreasing in size levels off
     at the largest sizes: (plateau, {share: rows}) with the rows interpolated
     in log size; else None (still rising, or nothing above the baseline)."""
-    level = IsotonicRegression(increasing=True).fit(np.log(sizes), quality, sample_weight=weights).predict(np.log(sizes))
+    isotonic = IsotonicRegression(increasing=True).fit(np.log(sizes), quality, sample_weight=weights)
+    level = isotonic.predict(np.log(sizes))
     plateau = float(level[-1])
     if len(sizes) < 3 or level[-1] > level[-2] or plateau <= baseline:
         return None
@@ -328,15 +342,15 @@ def _too_little_for_a_learning_curve(rows: pd.DataFrame, metric: str, rate: floa
     return curve, pd.DataFrame([fit])
 
 
-def window_table(scores: pd.DataFrame, metric: str, period_offset=None, seed: int = 0) -> pd.DataFrame:
+def window_table(scores: pd.DataFrame, metric: str, period_offset, seed: int) -> pd.DataFrame:
     """Q4: each window against all history, both retrained at every fit time
     of the replay grid, on the same periods; the verdict names a window only
     when it wins beyond the noise between periods and in both halves."""
     table = window_rows(grid_from_scores(scores, metric), period_offset, seed)
     if len(table) < 2:
-        raise ValueError(
+        raise UserError(
             "the training-window comparison needs at least one window besides all history; "
-            "set model_drift_backtest_window_periods"
+            "set var model_drift_backtest_window_periods, e.g. --vars '{model_drift_backtest_window_periods: [7, 28]}'"
         )
     spec, reason = chosen_spec(table)
     for column in ("quality", "difference_vs_all", "first_half_difference", "second_half_difference"):

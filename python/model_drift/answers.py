@@ -14,6 +14,10 @@ import duckdb
 import pandas as pd
 
 ARRIVAL_SUMMARY = "model_drift__arrival_summary"
+RECOMMENDATIONS = "model_drift__retraining_recommendations"
+# What `model-drift answers` and `model-drift report` need: a complete build's
+# answers, with what each holds.
+NEEDED = {ARRIVAL_SUMMARY: "Q2", RECOMMENDATIONS: "Q1 and Q3-Q5"}
 
 
 @contextlib.contextmanager
@@ -26,7 +30,24 @@ def open_marts(database: str | pathlib.Path) -> Iterator[tuple[duckdb.DuckDBPyCo
             "(MODEL_DRIFT_DUCKDB_PATH sets where it is written)"
         )
     with duckdb.connect(str(path), read_only=True) as connection:
-        yield connection, {row[0] for row in connection.sql("select table_name from information_schema.tables").fetchall()}
+        tables = connection.sql("select table_name from information_schema.tables").fetchall()
+        yield connection, {row[0] for row in tables}
+
+
+def missing_marts(database: str | pathlib.Path) -> list[str]:
+    """The NEEDED tables the DuckDB file lacks, or holds without a row."""
+    with open_marts(database) as (connection, tables):
+        return [
+            table for table in NEEDED
+            if table not in tables or not connection.sql(f"select count(*) from {table}").fetchall()[0][0]
+        ]
+
+
+def missing_message(database: str | pathlib.Path, missing: list[str]) -> str:
+    """One line: which answers are missing from `database`, why, and what to do."""
+    what = "; ".join(f"{table} ({NEEDED[table]})" for table in missing)
+    return (f"{database} has no rows in {what}: the dbt build failed or has not run them; "
+            "run `dbt build` (its log names what failed), then try again")
 
 
 def arrival_answers(database: str | pathlib.Path) -> list[tuple[str, str, str]]:
@@ -48,13 +69,14 @@ def recommendation_answers(database: str | pathlib.Path) -> list[str]:
     """Q1, Q3, Q4 and Q5 as model_drift__retraining_recommendations words
     them (Q2 has its own block), with their confidence; none when not built."""
     with open_marts(database) as (connection, tables):
-        if "model_drift__retraining_recommendations" not in tables:
+        if RECOMMENDATIONS not in tables:
             return []
         rows = connection.sql(
-            "select question_number, question, answer, confidence from model_drift__retraining_recommendations "
+            f"select question_number, question, answer, confidence from {RECOMMENDATIONS} "
             "where question_number != 2 order by question_number"
         ).fetchall()
-    return [f"Q{number}. {question} {answer} (confidence: {confidence})" for number, question, answer, confidence in rows]
+    return [f"Q{number}. {question} {answer} (confidence: {confidence})"
+            for number, question, answer, confidence in rows]
 
 
 def experiment_answers(database: str | pathlib.Path) -> list[str]:
@@ -67,21 +89,26 @@ def experiment_answers(database: str | pathlib.Path) -> list[str]:
             if pd.notna(d.periods_to_tolerance):
                 interval = (f" ({d.periods_to_tolerance_low:.0f} to {d.periods_to_tolerance_high:.0f})"
                             if pd.notna(d.periods_to_tolerance_high) else "")
-                when = f"it loses {d.tolerance_in_metric_units:g} {d.metric_name} after {d.periods_to_tolerance:.0f} periods{interval}"
+                when = (f"it loses {d.tolerance_in_metric_units:g} {d.metric_name} after "
+                        f"{d.periods_to_tolerance:.0f} periods{interval}")
             else:
-                when = f"it does not lose {d.tolerance_in_metric_units:g} {d.metric_name} within {d.horizon_periods} periods"
+                when = (f"it does not lose {d.tolerance_in_metric_units:g} {d.metric_name} "
+                        f"within {d.horizon_periods} periods")
             lines.append(f"Q1. How quickly does quality go down? Decay is {d.regime}: {when}; {d.reason}.")
         if "model_drift__learning_curve_fit" in tables:
             f = connection.sql("select * from model_drift__learning_curve_fit").df().iloc[0]
             if f.is_still_rising:
-                lines.append(f"Q3. How much data does the model need? More than the {f.largest_rows_tried:,} newest rows tried: quality is still rising.")
+                lines.append(f"Q3. How much data does the model need? More than the {f.largest_rows_tried:,} "
+                             "newest rows tried: quality is still rising.")
             else:
                 lines.append(
                     f"Q3. How much data does the model need? About {f.rows_for_95pct:,.0f} rows for 95% of the plateau "
-                    f"({f.plateau_quality:.3f} {f.metric_name}), {f.periods_for_95pct:.1f} periods of labels at the recent rate."
+                    f"({f.plateau_quality:.3f} {f.metric_name}), {f.periods_for_95pct:.1f} periods of labels at the "
+                    "recent rate."
                 )
         if "model_drift__training_window_comparison" in tables:
-            w = connection.sql("select verdict, reason from model_drift__training_window_comparison limit 1").fetchall()[0]
+            w = connection.sql(
+                "select verdict, reason from model_drift__training_window_comparison limit 1").fetchall()[0]
             lines.append(f"Q4. Should you drop the old data? {w[0][0].upper() + w[0][1:]}: {w[1]}.")
     return lines
 

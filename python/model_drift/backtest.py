@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 
+from model_drift.errors import UserError
 from model_drift.estimators import resolve_estimator
 from model_drift.metrics import score_groups
 
@@ -48,7 +49,7 @@ SCORE_COLUMNS = [
 MIN_LEARNING_ROWS = 20
 
 
-class InsufficientHistory(ValueError):
+class InsufficientHistory(UserError):
     """The data is too short for the requested grid; the message says how much is needed."""
 
 
@@ -66,25 +67,27 @@ class TrainingSpec:
 
 @dataclasses.dataclass(frozen=True)
 class BacktestConfig:
-    """Every setting of the grid. In dbt these come from model_drift_* vars."""
+    """Every setting of the grid. In dbt these come from model_drift_* vars
+    (model_drift.pipeline.backtest_config); none has a default here, so the
+    package's defaults live in its dbt_project.yml only."""
 
     task: str
     metric: str
     period: str
     categorical: tuple[str, ...]
     numeric: tuple[str, ...]
-    cutoff_count: int = 5  # learning-curve cutoffs
-    window_periods: tuple[int, ...] = (7, 28, 91)
-    row_counts: tuple[int, ...] = (250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000)
-    learning_curve_ages: int = 7  # row-count specs are scored on ages 0 .. this - 1
-    max_rows_per_fit: int = 10000  # all-history and window fits are sampled down to this
-    min_train_rows: int = 200
-    max_replay_fits: int = 150  # the replay grid's budget: the fit step grows to stay within it
-    max_eval_rows_per_period: int = 500  # a fit scores at most this many labelled rows of a period (seeded sample)
-    replay_share: float = 0.5  # the newest share of the periods that the replay grid covers
-    estimator: str = "hist_gradient_boosting"
-    seed: int = 0
-    n_jobs: int = -1
+    cutoff_count: int  # learning-curve cutoffs (var model_drift_backtest_cutoffs)
+    window_periods: tuple[int, ...]  # model_drift_backtest_window_periods
+    row_counts: tuple[int, ...]  # learning-curve sizes, model_drift_backtest_row_counts
+    learning_curve_ages: int  # row-count specs are scored on ages 0 .. this - 1
+    max_rows_per_fit: int  # all-history and window fits are sampled down to this
+    min_train_rows: int
+    max_replay_fits: int  # the replay grid's budget: the fit step grows to stay within it
+    max_eval_rows_per_period: int  # a fit scores at most this many labelled rows of a period (seeded sample)
+    estimator: str
+    seed: int
+    n_jobs: int
+    replay_share: float = 0.5  # the newest share of the periods that the replay grid covers (not a var)
 
     def replay_specs(self) -> list[TrainingSpec]:
         return [TrainingSpec("all")] + [TrainingSpec("window", w) for w in sorted(set(self.window_periods))]
@@ -144,29 +147,46 @@ def _known_at(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _usable_periods(frame: pd.DataFrame, config: BacktestConfig) -> tuple[np.ndarray, list[pd.Timestamp]]:
-    """Every period, and those with `min_train_rows` labelled rows known before them and a period of their own to score."""
+    """Every period, and those with `min_train_rows` labelled rows known
+    before them and a period of their own to score."""
     periods = np.sort(frame["period_start"].unique())
     if len(periods) < 2:
         raise InsufficientHistory(
             f"the backtest needs at least 2 periods of data; there is {len(periods)} "
-            f"{config.period}. Collect more history, or use a shorter model_drift_period"
+            f"{config.period}. Fix: collect more history, or use a shorter var model_drift_period"
         )
     known_at = _known_at(frame)
     usable = [
         pd.Timestamp(p) for p in periods[1:]
         if np.searchsorted(known_at, p, side="left") >= config.min_train_rows
     ]
-    if not usable:
-        raise InsufficientHistory(
-            f"no cutoff has {config.min_train_rows} labelled rows before it (there are {len(known_at)} "
-            f"labelled rows in all). Collect more labelled history, or lower model_drift_backtest_min_train_rows"
-        )
     if len(usable) < 2:
         raise InsufficientHistory(
-            f"only {len(usable)} period(s) have {config.min_train_rows} labelled rows before them and a period "
-            f"after; the backtest needs at least 2. Collect more history, or lower model_drift_backtest_min_train_rows"
+            f"only {len(usable)} period(s) have {config.min_train_rows} labelled rows known before them "
+            f"(var model_drift_backtest_min_train_rows) and a period after; the backtest needs at least 2 "
+            f"({len(known_at)} labelled rows in all). Fix: {_fewer_train_rows(periods, known_at, config)}"
         )
     return periods, usable
+
+
+# the smallest model_drift_backtest_min_train_rows the package accepts (macros/settings.sql)
+LEAST_MIN_TRAIN_ROWS = 10
+
+
+def _fewer_train_rows(periods: np.ndarray, known_at: np.ndarray, config: BacktestConfig) -> str:
+    """A model_drift_backtest_min_train_rows that lets the whole replay
+    region (the newest `replay_share` of the periods) be fitted: the labelled
+    rows known before it starts, rounded down to two significant digits."""
+    first = periods[min(len(periods) - 2, int(len(periods) * (1 - config.replay_share)))]
+    rows = int(np.searchsorted(known_at, first, side="left"))
+    if rows < LEAST_MIN_TRAIN_ROWS:
+        return (f"collect more labelled history (fewer than {LEAST_MIN_TRAIN_ROWS} labelled rows are known before "
+                f"the newest half of the periods), or use a longer var model_drift_period")
+    digits = max(len(str(rows)) - 2, 0)
+    rows = max(rows // 10 ** digits * 10 ** digits, LEAST_MIN_TRAIN_ROWS)
+    return (f"set var model_drift_backtest_min_train_rows to {rows} (the labelled rows known before the newest "
+            f"half of the history), e.g. --vars '{{model_drift_backtest_min_train_rows: {rows}}}', "
+            f"or collect more labelled history")
 
 
 def choose_cutoffs(frame: pd.DataFrame, config: BacktestConfig) -> list[pd.Timestamp]:

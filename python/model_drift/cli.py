@@ -1,5 +1,6 @@
 """Command line: `model-drift answers [DUCKDB_FILE]` prints the answers in words;
-`model-drift report [DUCKDB_FILE] [--out PATH]` writes them with their charts as one HTML file."""
+`model-drift report [DUCKDB_FILE] [--out PATH]` writes them with their charts as one HTML file.
+Both exit 2 with one line on stderr when the file, or a table they need, is missing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from model_drift.answers import arrival_answers, experiment_answers, format_arrival_answers, recommendation_answers
+from model_drift.answers import (
+    arrival_answers,
+    format_arrival_answers,
+    missing_marts,
+    missing_message,
+    recommendation_answers,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,25 +33,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--out", default="model_drift_report.html",
                         help="the HTML file to write (default: model_drift_report.html in the current folder)")
     args = parser.parse_args(argv)
+    # both need a complete build: a missing or empty answer table fails with one line, exit 2
+    try:
+        missing = missing_marts(args.database)
+    except FileNotFoundError as error:
+        print(f"model-drift: {error}", file=sys.stderr)
+        return 2
+    if missing:
+        print(f"model-drift: {missing_message(args.database, missing)}", file=sys.stderr)
+        return 2
     if args.command == "report":
         from model_drift.report import write_report  # matplotlib loads only for the report
 
-        try:
-            path = write_report(args.database, args.out)
-        except FileNotFoundError as error:
-            print(f"model-drift: {error}", file=sys.stderr)
-            return 2
-        print(f"wrote {path}")
+        print(f"wrote {write_report(args.database, args.out)}")
         return 0
-    try:
-        rows = arrival_answers(args.database)
-    except (FileNotFoundError, LookupError) as error:
-        print(f"model-drift: {error}", file=sys.stderr)
-        return 2
-    print(format_arrival_answers(rows))
-    # the recommendations word every answer; without them (Python models not
-    # built yet), the backtest marts' own sentences
-    for line in recommendation_answers(args.database) or experiment_answers(args.database):
+    print(format_arrival_answers(arrival_answers(args.database)))
+    for line in recommendation_answers(args.database):  # Q1, Q3, Q4 and Q5 in the recommendations' words
         print(line)
     return 0
 

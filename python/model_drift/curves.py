@@ -102,7 +102,8 @@ def fit_decay_families(ages: np.ndarray, quality: np.ndarray, weights: np.ndarra
             "exponential", _exponential, 3, ages, quality, weights,
             [start, spread, span / 3], ([-np.inf, -np.inf, span / 1000], [np.inf, np.inf, span * 100]),
         ),
-        "logarithmic": _fit_family("logarithmic", _logarithmic, 2, ages, quality, weights, [start, 0.0], (-np.inf, np.inf)),
+        "logarithmic": _fit_family("logarithmic", _logarithmic, 2, ages, quality, weights, [start, 0.0],
+                                   (-np.inf, np.inf)),
         "power": _fit_family(
             "power", _power, 3, ages, quality, weights,
             [start, spread / span, 1.0], ([-np.inf, -np.inf, 0.2], [np.inf, np.inf, 4.0]),
@@ -138,7 +139,9 @@ def _inverse_power(n, plateau, gap, exponent):
 LEARNING_FAMILIES = {"inverse_power": (_inverse_power, 3)}
 
 
-def fit_learning_curve(rows: np.ndarray, quality: np.ndarray, weights: np.ndarray, ceiling: float = np.inf) -> CurveFit | None:
+def fit_learning_curve(
+    rows: np.ndarray, quality: np.ndarray, weights: np.ndarray, ceiling: float = np.inf
+) -> CurveFit | None:
     """Inverse power law through (rows, quality); the plateau stays between
     the best quality seen and `ceiling` (1 for AUC, accuracy, F1, R2)."""
     rows, quality, weights = (np.asarray(v, dtype=float) for v in (rows, quality, weights))

@@ -25,6 +25,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from model_drift.errors import UserError
+
 Factory = Callable[[str, Sequence[str], Sequence[str], int], object]
 
 
@@ -36,7 +38,9 @@ def hist_gradient_boosting(task: str, categorical: Sequence[str], numeric: Seque
         max_iter=100,
         early_stopping=False,
     )
-    return HistGradientBoostingRegressor(**options) if task == "regression" else HistGradientBoostingClassifier(**options)
+    if task == "regression":
+        return HistGradientBoostingRegressor(**options)
+    return HistGradientBoostingClassifier(**options)
 
 
 def linear(task: str, categorical: Sequence[str], numeric: Sequence[str], seed: int) -> object:
@@ -58,7 +62,8 @@ def random_forest(task: str, categorical: Sequence[str], numeric: Sequence[str],
     """A random forest on category codes and median-imputed numbers (missing codes become -1)."""
     features = ColumnTransformer(
         [
-            ("categorical", SimpleImputer(strategy="constant", fill_value=-1, keep_empty_features=True), list(categorical)),
+            ("categorical", SimpleImputer(strategy="constant", fill_value=-1, keep_empty_features=True),
+             list(categorical)),
             ("numeric", SimpleImputer(strategy="median", keep_empty_features=True), list(numeric)),
         ]
     )
@@ -79,7 +84,7 @@ def resolve_estimator(name: str) -> Factory:
     if name in NAMED:
         return NAMED[name]
     if ":" not in name:
-        raise ValueError(
+        raise UserError(
             f"var model_drift_estimator is '{name}'; use one of {', '.join(NAMED)}, "
             "or your own factory as 'package.module:function'"
         )
@@ -87,11 +92,12 @@ def resolve_estimator(name: str) -> Factory:
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        raise ValueError(
+        raise UserError(
             f"var model_drift_estimator is '{name}', but module '{module_name}' cannot be imported "
-            f"({error}); install it where dbt runs, or fix the path"
-        ) from error
+            f"({error}); install it where dbt runs Python models, or fix the path"
+        ) from None
     factory = getattr(module, attribute, None)
     if not callable(factory):
-        raise ValueError(f"var model_drift_estimator is '{name}', but '{attribute}' is not a function in {module_name}")
+        raise UserError(f"var model_drift_estimator is '{name}', but '{attribute}' is not a function in {module_name}; "
+                        "name a function factory(task, categorical, numeric, seed)")
     return factory

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+
 import numpy as np
 from sklearn import metrics as sk
 
+from model_drift.errors import UserError
+
+# The same lists as the dbt macro model_drift.decision_metrics() (macros/settings.sql),
+# which validates var model_drift_metric; the first of each task is its default.
 DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "mae"}
 
 HIGHER_IS_BETTER = {
@@ -21,16 +28,46 @@ METRICS_BY_TASK = {
 }
 
 
-def check_metric(task: str, metric: str | None) -> str:
-    """The metric that drives decisions: the var's value, or the task's default."""
+# Why the staged target's type made the task what it is (var model_drift_task not set).
+INFERRED_BECAUSE = {
+    "binary": "the target holds 0/1 or true/false values",
+    "multiclass": "the target holds text",
+    "regression": "the target holds decimal numbers",
+}
+LIKELY_POSITIVE = ("yes", "y", "true", "t", "positive", "pos", "1")
+
+
+def check_metric(task: str, metric: str | None, inferred_from: Sequence | None = None) -> str:
+    """The metric that drives decisions: var model_drift_metric, or the task's
+    default. The dbt macro model_drift.settings() already checked the metric
+    against the task when var model_drift_task is set; `inferred_from` (the
+    target's values) is given when the task was inferred from the target,
+    so the error can say why, and what to set for a yes/no target."""
     if metric is None:
         return DEFAULT_METRIC[task]
-    if metric not in METRICS_BY_TASK[task]:
-        raise ValueError(
-            f"var model_drift_metric is '{metric}', which is not a {task} metric; "
-            f"use one of {', '.join(METRICS_BY_TASK[task])}"
+    if metric in METRICS_BY_TASK[task]:
+        return metric
+    valid = ", ".join(METRICS_BY_TASK[task])
+    if inferred_from is None:
+        raise UserError(
+            f"var model_drift_metric is '{metric}', which is not a {task} metric (var model_drift_task is {task}); "
+            f"use one of {valid}, e.g. --vars '{{model_drift_metric: {DEFAULT_METRIC[task]}}}'"
         )
-    return metric
+    fix = "set var model_drift_task to the task whose metric it is (binary, multiclass or regression)"
+    values = inferred_from.dropna().unique() if hasattr(inferred_from, "dropna") else inferred_from
+    classes = sorted({str(v) for v in values})
+    if task == "multiclass" and metric in METRICS_BY_TASK["binary"]:
+        positive = next((c for c in classes if c.lower() in LIKELY_POSITIVE), classes[-1] if classes else "yes")
+        listed = f" (its values: {', '.join(classes)})" if len(classes) <= 5 else ""
+        # quoted: unquoted, YAML reads yes/no/true/false as booleans
+        fix = (f"for a yes/no target{listed} set var model_drift_task to binary and var model_drift_positive_class "
+               f"to the value that means yes, e.g. --vars '{{model_drift_task: binary, model_drift_positive_class: "
+               f"{json.dumps(positive)}}}'")
+    raise UserError(
+        f"var model_drift_metric is '{metric}', which is not a {task} metric, and var model_drift_task is not set, "
+        f"so the task was inferred as {task} ({INFERRED_BECAUSE[task]}). Fix: {fix}; or set var model_drift_metric "
+        f"to one of {valid}"
+    )
 
 
 def score_predictions(task: str, metric: str, y: np.ndarray, prediction: np.ndarray) -> float | None:
@@ -55,7 +92,8 @@ def score_predictions(task: str, metric: str, y: np.ndarray, prediction: np.ndar
     if task == "multiclass":
         if metric == "accuracy":
             return float(sk.accuracy_score(y, prediction))
-        return float(sk.f1_score(y, prediction, average="macro" if metric == "macro_f1" else "weighted", zero_division=0))
+        average = "macro" if metric == "macro_f1" else "weighted"
+        return float(sk.f1_score(y, prediction, average=average, zero_division=0))
     error = prediction - y
     if metric == "mae":
         return float(np.mean(np.abs(error)))
@@ -67,7 +105,9 @@ def score_predictions(task: str, metric: str, y: np.ndarray, prediction: np.ndar
     return float(sk.r2_score(y, prediction)) if len(y) >= 2 and np.var(y) > 0 else None
 
 
-def score_groups(task: str, metric: str, y: np.ndarray, prediction: np.ndarray, groups: np.ndarray, group_count: int) -> list[float | None]:
+def score_groups(
+    task: str, metric: str, y: np.ndarray, prediction: np.ndarray, groups: np.ndarray, group_count: int
+) -> list[float | None]:
     """`score_predictions` for every group at once (groups are codes 0..group_count-1).
     Vectorised for the common metrics, because the backtest scores every
     fit on every later period; the rest fall back to one call per group.
@@ -86,7 +126,8 @@ def score_groups(task: str, metric: str, y: np.ndarray, prediction: np.ndarray, 
             y = y.astype(float)
             positives = per_group(y)
             if metric == "roc_auc":
-                return finish(_grouped_auc(y, prediction, groups, group_count, positives, counts), (positives > 0) & (positives < counts))
+                return finish(_grouped_auc(y, prediction, groups, group_count, positives, counts),
+                              (positives > 0) & (positives < counts))
             if metric == "log_loss":
                 eps = np.finfo(float).eps
                 p = np.clip(prediction, eps, 1 - eps)

@@ -1,11 +1,12 @@
-"""What the dbt Python models call: settings from the model_drift_* vars
-(validated, with errors that name the var), the library's analyses, and
+"""What the dbt Python models call: the library's analyses on the marts they
+read, with the settings of the build (``model_drift.settings``: every var
+validated by the dbt macro model_drift.settings(), no default here), and
 output frames with fixed column types so a null is NULL in the warehouse,
-never NaN."""
+never NaN. Problems a user can fix raise ``model_drift.UserError``, whose
+message names the var or column and the fix."""
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +16,7 @@ import pandas as pd
 
 from model_drift.analysis import decay_tables, learning_tables, window_table
 from model_drift.backtest import PERIOD_OFFSETS, BacktestConfig, encode_features, run_backtest
+from model_drift.errors import UserError
 from model_drift.estimators import resolve_estimator
 from model_drift.metrics import check_metric
 from model_drift.policy import PolicyCosts, policy_table
@@ -49,7 +51,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "chosen_family": "string", "cutoff_count": "Int64", "horizon_periods": "Int64", "fresh_quality": "Float64",
         "tolerance": "Float64", "tolerance_kind": "string", "tolerance_in_metric_units": "Float64",
         "loss_at_horizon": "Float64", "loss_at_horizon_low": "Float64", "loss_at_horizon_high": "Float64",
-        "periods_to_tolerance": "Float64", "periods_to_tolerance_low": "Float64", "periods_to_tolerance_high": "Float64",
+        "periods_to_tolerance": "Float64", "periods_to_tolerance_low": "Float64",
+        "periods_to_tolerance_high": "Float64",
         "abrupt_change_at": "datetime64[us]", "abrupt_change_loss": "Float64",
     },
     "learning_curve": {
@@ -75,7 +78,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "advice_check": {
         "as_of_at": "datetime64[us]", "judged_from_at": "datetime64[us]", "judged_periods": "Int64",
         "spec_name": "string", "retrain_every_periods": "Int64", "metric_name": "string",
-        "realized_quality": "Float64", "realized_loss": "Float64", "retrains": "Int64", "is_within_tolerance": "boolean",
+        "realized_quality": "Float64", "realized_loss": "Float64", "retrains": "Int64",
+        "is_within_tolerance": "boolean",
         "is_advised": "boolean", "is_hindsight_best": "boolean", "best_spec_name": "string",
         "tolerance_in_metric_units": "Float64", "retrain_ratio": "Float64", "verdict": "string", "reason": "string",
     },
@@ -113,37 +117,6 @@ def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The settings the YAML config passes. dbt renders every var as text
-    ("8", "[7, 28]", "None"), so each value is read back as a Python literal;
-    a bare word (an estimator name) stays text."""
-    settings = {}
-    for key, value in dict(raw).items():
-        if isinstance(value, str):
-            try:
-                value = ast.literal_eval(value)
-            except (ValueError, SyntaxError):
-                pass
-        settings[key] = value
-    return settings
-
-
-def _whole(settings: Mapping[str, Any], key: str, var: str, minimum: int) -> int:
-    value = settings[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < minimum:
-        raise ValueError(f"var {var} is {value!r}; it must be a whole number >= {minimum}")
-    return int(value)
-
-
-def _whole_list(settings: Mapping[str, Any], key: str, var: str) -> tuple[int, ...]:
-    value = settings[key]
-    if not isinstance(value, (list, tuple)) or not value or any(
-        isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or v < 1 for v in value
-    ):
-        raise ValueError(f"var {var} is {value!r}; it must be a list of whole numbers >= 1, e.g. [7, 28, 91]")
-    return tuple(int(v) for v in value)
-
-
 def infer_task(frame: pd.DataFrame, configured: str | None) -> str:
     """The task: the var's value, or read back from the type staging gave the target."""
     if configured:
@@ -164,44 +137,53 @@ def feature_columns(columns: Sequence[str], features: Sequence[str] | None, segm
     if features is not None:
         missing = [f for f in features if f.lower() not in by_lower]
         if missing:
-            raise ValueError(f"var model_drift_features lists {missing}, which are not columns of the observations")
+            some = [c for c in columns if c.lower() not in STANDARD_COLUMNS][:3]
+            raise UserError(f"var model_drift_features lists {missing}, which are not columns of the observations; "
+                            f"list columns of the input, e.g. {some}")
         return [by_lower[f.lower()] for f in features]
     excluded = STANDARD_COLUMNS | {s.lower() for s in segments}
     return [c for c in columns if c.lower() not in excluded]
 
 
 def backtest_config(frame: pd.DataFrame, settings: Mapping[str, Any], categorical, numeric) -> BacktestConfig:
-    task = infer_task(frame, settings.get("task"))
+    task = infer_task(frame, settings["task"])
     resolve_estimator(settings["estimator"])  # fail early, naming the var
+    inferred_from = None if settings["task"] else frame["target"]
     return BacktestConfig(
         task=task,
-        metric=check_metric(task, settings.get("metric")),
+        metric=check_metric(task, settings["metric"], inferred_from),
         period=settings["period"],
         categorical=tuple(categorical),
         numeric=tuple(numeric),
-        cutoff_count=_whole(settings, "cutoffs", "model_drift_backtest_cutoffs", 2),
-        window_periods=_whole_list(settings, "window_periods", "model_drift_backtest_window_periods"),
-        row_counts=_whole_list(settings, "row_counts", "model_drift_backtest_row_counts"),
-        learning_curve_ages=_whole(settings, "learning_ages", "model_drift_backtest_learning_ages", 1),
-        max_rows_per_fit=_whole(settings, "max_rows_per_fit", "model_drift_backtest_max_rows_per_fit", 10),
-        min_train_rows=_whole(settings, "min_train_rows", "model_drift_backtest_min_train_rows", 10),
-        max_replay_fits=_whole(settings, "max_replay_fits", "model_drift_backtest_max_replay_fits", 8),
-        max_eval_rows_per_period=_whole(settings, "max_eval_rows_per_period",
-                                        "model_drift_backtest_max_eval_rows_per_period", 10),
+        cutoff_count=settings["backtest_cutoffs"],
+        window_periods=tuple(settings["backtest_window_periods"]),
+        row_counts=tuple(settings["backtest_row_counts"]),
+        learning_curve_ages=settings["backtest_learning_ages"],
+        max_rows_per_fit=settings["backtest_max_rows_per_fit"],
+        min_train_rows=settings["backtest_min_train_rows"],
+        max_replay_fits=settings["backtest_max_replay_fits"],
+        max_eval_rows_per_period=settings["backtest_max_eval_rows_per_period"],
         estimator=settings["estimator"],
-        seed=_whole(settings, "seed", "model_drift_seed", 0),
-        n_jobs=int(settings.get("n_jobs") or -1),
+        seed=settings["seed"],
+        n_jobs=settings["backtest_n_jobs"],
     )
 
 
-def backtest_scores_table(observations: pd.DataFrame, raw_settings, log: Callable[[str], None] = print) -> pd.DataFrame:
+def backtest_scores_table(observations: pd.DataFrame, settings: Mapping[str, Any],
+                          log: Callable[[str], None] = print) -> pd.DataFrame:
     """model_drift__backtest_scores from the cleaned observations."""
-    settings = parse_settings(raw_settings)
-    features = feature_columns(list(observations.columns), settings.get("features"), settings.get("segments") or [])
+    features = feature_columns(list(observations.columns), settings["features"], settings["segments"])
     if not features:
-        raise ValueError("the backtest has no feature to train on: set var model_drift_features")
+        raise UserError(
+            "the backtest has no feature to train on: every input column has a role or is a segment "
+            "(var model_drift_segments); add to the input the columns a model would learn from (var "
+            "model_drift_features null uses every column without a role)"
+        )
     if observations["is_labelled"].sum() == 0:
-        raise ValueError("the backtest needs labelled rows (a target, var model_drift_target); there are none")
+        raise UserError(
+            f"the backtest needs labelled rows, and no row has a target (var model_drift_target is "
+            f"'{settings['roles']['target']}'): point var model_drift_target at the column with the ground truth"
+        )
     frame, categorical, numeric = encode_features(observations, features)
     config = backtest_config(observations, settings, categorical, numeric)
     result = run_backtest(frame, config, log=log)
@@ -218,35 +200,25 @@ def _scores(scores: pd.DataFrame) -> pd.DataFrame:
     return scores
 
 
-def _number(settings: Mapping[str, Any], key: str, var: str) -> float | None:
-    value = settings.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"var {var} is {value!r}; it must be a number, or null")
-    return float(value)
-
-
 def _decay_settings(settings: Mapping[str, Any]) -> DecaySettings:
-    tolerance = _number(settings, "tolerance", "model_drift_tolerance")
     return DecaySettings(
-        tolerance=tolerance if tolerance is not None else float("nan"),
+        tolerance=settings["tolerance"],
         tolerance_kind=settings["tolerance_kind"],
-        seed=_whole(settings, "seed", "model_drift_seed", 0),
+        seed=settings["seed"],
     )
 
 
-def decay_table(scores: pd.DataFrame, raw_settings, table: str) -> pd.DataFrame:
+def decay_table(scores: pd.DataFrame, settings: Mapping[str, Any], table: str) -> pd.DataFrame:
     """One of decay_curve, decay_curve_fit, decay_summary."""
-    settings = parse_settings(raw_settings)
     decay = _decay_settings(settings)
     scores = _scores(scores)
     metric = scores["metric_name"].iloc[0]
     spec = settings["decay_spec"]
     if spec not in set(scores["spec_name"]):
-        raise ValueError(
+        fitted = sorted(s for s in set(scores["spec_name"]) if not s.startswith("rows_"))
+        raise UserError(
             f"var model_drift_decay_spec is '{spec}', which the backtest did not fit; use one of "
-            f"{', '.join(sorted(set(scores['spec_name'])))}"
+            f"{', '.join(fitted)}, e.g. --vars '{{model_drift_decay_spec: all}}'"
         )
     curve, fits, summary = _decay_tables_once(scores, metric, spec, decay)
     return typed({"decay_curve": curve, "decay_curve_fit": fits, "decay_summary": summary}[table], table)
@@ -269,41 +241,36 @@ def _decay_tables_once(scores: pd.DataFrame, metric: str, spec: str, decay: Deca
         return _DECAY_LAST[key]
 
 
-def learning_table(scores: pd.DataFrame, arrival_summary: pd.DataFrame, raw_settings, table: str) -> pd.DataFrame:
+def learning_table(scores: pd.DataFrame, arrival_summary: pd.DataFrame, settings: Mapping[str, Any],
+                   table: str) -> pd.DataFrame:
     """learning_curve or learning_curve_fit; calendar time from the Q2 label rate."""
-    settings = parse_settings(raw_settings)
     scores = _scores(scores)
     overall = arrival_summary[(arrival_summary["segment_column"] == "all")]
     rate = float(overall["labels_per_period_recent"].iloc[0]) if len(overall) else None
     curve, fit = learning_tables(scores, scores["metric_name"].iloc[0], rate if rate and rate > 0 else None,
-                                 seed=_whole(settings, "seed", "model_drift_seed", 0))
+                                 seed=settings["seed"])
     return typed({"learning_curve": curve, "learning_curve_fit": fit}[table], table)
 
 
-def windows_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
-    settings = parse_settings(raw_settings)
+def windows_table(scores: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    """model_drift__training_window_comparison from the backtest scores."""
     scores = _scores(scores)
     table = window_table(scores, scores["metric_name"].iloc[0], PERIOD_OFFSETS[settings["period"]],
-                         seed=_whole(settings, "seed", "model_drift_seed", 0))
+                         seed=settings["seed"])
     table["window_periods"] = table["window_periods"].astype("object").where(table["window_periods"].notna(), None)
     return typed(table, "training_window_comparison")
 
 
-def policy_backtest_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
+def policy_backtest_table(scores: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
     """model_drift__retraining_policy_backtest from the backtest scores."""
-    settings = parse_settings(raw_settings)
-    costs = PolicyCosts(
-        _number(settings, "retrain_cost", "model_drift_retrain_cost"),
-        _number(settings, "quality_unit_cost", "model_drift_quality_unit_cost"),
-    )
+    costs = PolicyCosts(settings["retrain_cost"], settings["quality_unit_cost"])
     scores = _scores(scores)
     return typed(policy_table(scores, scores["metric_name"].iloc[0], _decay_settings(settings), costs),
                  "retraining_policy_backtest")
 
 
-def advice_check_table(scores: pd.DataFrame, raw_settings) -> pd.DataFrame:
+def advice_check_table(scores: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
     """model_drift__advice_check: the advice as of the replay's middle, judged on what followed."""
-    settings = parse_settings(raw_settings)
     scores = _scores(scores)
     table = advice_check(grid_from_scores(scores, scores["metric_name"].iloc[0]), _decay_settings(settings),
                          PERIOD_OFFSETS[settings["period"]])
@@ -322,11 +289,9 @@ def recommendations(
     learning_fit: pd.DataFrame,
     windows: pd.DataFrame,
     policy: pd.DataFrame,
-    raw_settings,
+    settings: Mapping[str, Any],
 ) -> pd.DataFrame:
     """model_drift__retraining_recommendations from the evidence marts."""
-    settings = parse_settings(raw_settings)
-    max_psi = _number(settings, "alert_max_psi", "model_drift_alert_max_psi")
     evidence = Evidence(
         period=settings["period"],
         decay=decay_summary.iloc[0],
@@ -334,8 +299,8 @@ def recommendations(
         learning=learning_fit.iloc[0],
         windows=windows,
         policy=policy,
-        alert_max_psi=max_psi if max_psi is not None else 0.2,
-        floors=tuple(settings.get("retrain_floors") or ()),
+        alert_max_psi=settings["alert_max_psi"],
+        floors=tuple(settings["retrain_floors"]),
     )
     return typed(recommendations_table(evidence), "retraining_recommendations")
 

@@ -9,6 +9,7 @@ import math
 
 import pandas as pd
 
+from model_drift.errors import UserError
 from model_drift.replay import DecaySettings, grid_from_scores, policy_rows, to_metric
 
 
@@ -25,9 +26,9 @@ class PolicyCosts:
         for name, value in (("model_drift_retrain_cost", self.retrain_cost),
                             ("model_drift_quality_unit_cost", self.quality_unit_cost)):
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"var {name} is {value!r}; it must be a number >= 0, or null")
+                raise UserError(f"var {name} is {value!r}; it must be a number >= 0, or null")
         if (self.retrain_cost is None) != (self.quality_unit_cost is None):
-            raise ValueError(
+            raise UserError(
                 "set both var model_drift_retrain_cost and var model_drift_quality_unit_cost "
                 "for a cost-optimal interval, or neither"
             )

@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from model_drift.errors import UserError
 from model_drift.replay import UPPER_QUANTILE, largest_interval
 
 # floors a user can switch on (var model_drift_retrain_floors)
@@ -41,13 +42,14 @@ class Evidence:
     learning: pd.Series  # model_drift__learning_curve_fit's row
     windows: pd.DataFrame  # model_drift__training_window_comparison
     policy: pd.DataFrame  # model_drift__retraining_policy_backtest
-    alert_max_psi: float = 0.2
-    floors: tuple[str, ...] = ()  # var model_drift_retrain_floors
+    alert_max_psi: float  # var model_drift_alert_max_psi, named in the monitoring advice
+    floors: tuple[str, ...]  # var model_drift_retrain_floors
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.floors) - set(FLOORS))
         if unknown:
-            raise ValueError(f"var model_drift_retrain_floors lists {unknown}; use any of {list(FLOORS)}, e.g. [label_delay]")
+            raise UserError(f"var model_drift_retrain_floors lists {unknown}; use any of {list(FLOORS)}, "
+                            "e.g. [label_delay]")
 
     @property
     def unit(self) -> str:
@@ -93,10 +95,12 @@ def decay_answer(e: Evidence) -> dict:
     if _known(d.periods_to_tolerance):
         interval = (f" (95% interval {d.periods_to_tolerance_low:.0f} to {d.periods_to_tolerance_high:.0f})"
                     if _known(d.periods_to_tolerance_high) else f" (at least {d.periods_to_tolerance_low:.0f})")
-        when = f"a freshly trained model loses {tolerance} after about {_periods(d.periods_to_tolerance, e.unit)}{interval}"
+        when = (f"a freshly trained model loses {tolerance} after about "
+                f"{_periods(d.periods_to_tolerance, e.unit)}{interval}")
     else:
         when = f"a model does not lose {tolerance} within the {_periods(d.horizon_periods, e.unit)} observed"
-    bounded = _known(d.periods_to_tolerance_high) and d.periods_to_tolerance_high <= 3 * max(d.periods_to_tolerance_low, 1)
+    bounded = (_known(d.periods_to_tolerance_high)
+               and d.periods_to_tolerance_high <= 3 * max(d.periods_to_tolerance_low, 1))
     confidence = "low" if d.regime == "too noisy" else ("high" if d.cutoff_count >= 5 and bounded else "medium")
     return _row(1, f"Decay is {d.regime}: {when}; {d.reason}.", d.periods_to_tolerance, e.unit,
                 d.periods_to_tolerance_low, d.periods_to_tolerance_high, confidence)
@@ -161,18 +165,21 @@ def _floors(e: Evidence) -> list[tuple[int, str, str]]:
 def retraining_answer(e: Evidence) -> dict:
     d = e.decay
     spec, _ = recommended_window(e)
-    policy = e.policy[e.policy["spec_name"] == spec].sort_values("retrain_every_periods").set_index("retrain_every_periods")
+    policy = (e.policy[e.policy["spec_name"] == spec]
+              .sort_values("retrain_every_periods").set_index("retrain_every_periods"))
     first = policy.iloc[0]
     step, tolerance, metric = int(policy.index[0]), float(first.tolerance_in_metric_units), d.metric_name
     on = "all history" if spec == "all" else f"the last {_periods(int(spec.split('_')[1]), e.unit)}"
-    baseline = (f"retraining every {_periods(step, e.unit)} on "
-                f"{'all history' if first.baseline_spec_name == 'all' else first.baseline_spec_name.replace('_', ' of ') + ' ' + e.unit}")
+    best = ("all history" if first.baseline_spec_name == "all"
+            else first.baseline_spec_name.replace("_", " of ") + " " + e.unit)
+    baseline = f"retraining every {_periods(step, e.unit)} on {best}"
     costly = e.policy[(e.policy["spec_name"] == spec) & e.policy["is_cost_optimal"]]
     cost_optimal = float(costly["retrain_every_periods"].iloc[0]) if len(costly) else None
     cost_text = (f" At the costs set, retraining every {_periods(cost_optimal, e.unit)} is cheapest "
                  f"({costly['cost_per_period'].iloc[0]:,.2f} per {e.period})." if cost_optimal else "")
     monitoring = ("Monitor instead: switch on the alerts (var model_drift_alerts) for quality below the tolerance, "
-                  f"labels that stop arriving and feature drift above PSI {e.alert_max_psi:g}, and retrain when one fires.")
+                  f"labels that stop arriving and feature drift above PSI {e.alert_max_psi:g}, "
+                  "and retrain when one fires.")
     confidence_words = f"{UPPER_QUANTILE:.0%} upper bound"
     interval, longest = largest_interval(e.policy, spec)
     point, _ = largest_interval(e.policy, spec, column="mean_loss")
@@ -205,7 +212,8 @@ def retraining_answer(e: Evidence) -> dict:
         notes.append(f"quality also fell in one step at {pd.Timestamp(d.abrupt_change_at):%Y-%m-%d}, which no "
                      "schedule foresees: let the quality_below_tolerance alert trigger a retrain after such a step")
     text = (f"Retrain every {_periods(interval, e.unit)} on {on}. Replayed on the last "
-            f"{_periods(int(row.history_periods), e.unit)}, that loses at most {_positive(row.mean_loss_high)} {metric} "
+            f"{_periods(int(row.history_periods), e.unit)}, that loses at most "
+            f"{_positive(row.mean_loss_high)} {metric} "
             f"({confidence_words}; {_average(row.mean_loss)}) against {baseline}, "
             f"{'within' if row.is_within_tolerance else 'beyond'} the tolerance of {tolerance:.3g}, with "
             f"{int(row.retrains_over_history):,} retrains.")

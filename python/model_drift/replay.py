@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 
+from model_drift.errors import UserError
 from model_drift.metrics import HIGHER_IS_BETTER
 
 REPLAY_KINDS = ("all", "window")
@@ -43,20 +44,23 @@ MIN_PERIOD_SHARE = 0.25
 
 @dataclasses.dataclass(frozen=True)
 class DecaySettings:
-    """The tolerance and the bootstrap of every decay and replay estimate."""
+    """The tolerance and the bootstrap of every decay and replay estimate
+    (vars model_drift_tolerance, model_drift_tolerance_kind, model_drift_seed:
+    no default here, the package's defaults live in its dbt_project.yml)."""
 
-    tolerance: float = 0.02
-    tolerance_kind: str = "absolute"  # or "relative": a fraction of the baseline quality
-    bootstrap: int = 200
-    seed: int = 0
+    tolerance: float
+    tolerance_kind: str  # "absolute", or "relative": a fraction of the baseline quality
+    seed: int
+    bootstrap: int = 200  # bootstrap draws (not a var)
 
     def __post_init__(self) -> None:
         if self.tolerance_kind not in ("absolute", "relative"):
-            raise ValueError(f"var model_drift_tolerance_kind is '{self.tolerance_kind}'; use absolute or relative")
+            raise UserError(f"var model_drift_tolerance_kind is '{self.tolerance_kind}'; use absolute or relative")
         if not (0 < self.tolerance < (1 if self.tolerance_kind == "relative" else float("inf"))):
-            raise ValueError(
+            raise UserError(
                 f"var model_drift_tolerance is {self.tolerance}; it must be > 0"
-                + (" and < 1 (a fraction) when model_drift_tolerance_kind is relative" if self.tolerance_kind == "relative" else "")
+                + (" and < 1 (a fraction) when model_drift_tolerance_kind is relative"
+                   if self.tolerance_kind == "relative" else "")
             )
 
     def in_metric_units(self, baseline_quality: float) -> float:
@@ -131,7 +135,7 @@ def grid_from_scores(scores: pd.DataFrame, metric: str) -> Grid:
     """The replay grid of ``backtest_scores`` (its all-history and window rows)."""
     rows = scores[scores["spec_kind"].isin(REPLAY_KINDS)]
     if rows.empty:
-        raise ValueError("the backtest has no all-history or window fits to replay; collect more history")
+        raise UserError("the backtest has no all-history or window fits to replay; collect more history")
     cutoffs = np.sort(rows["cutoff_at"].unique())
     # positions in periods, from the earliest fit's ages (it scores every later period)
     first = rows[(rows["cutoff_at"] == cutoffs[0]) & (rows["spec_name"] == "all")]
@@ -258,7 +262,7 @@ def policy_rows(grid: Grid, settings: DecaySettings) -> pd.DataFrame:
     return table
 
 
-def window_rows(grid: Grid, period_offset, seed: int = 0) -> pd.DataFrame:
+def window_rows(grid: Grid, period_offset, seed: int) -> pd.DataFrame:
     """Each window against all history, both retrained at every fit time, on
     the same periods: the paired difference with its block-bootstrap bounds
     and halves; how many fits a window held too few rows for (and so used its
@@ -389,7 +393,8 @@ def advice_check(grid: Grid, settings: DecaySettings, period_offset) -> pd.DataF
     if never_ok and advised_interval is not None:
         verdict, reason = "miss", "never retraining stayed within the tolerance, but the advice scheduled retrains"
     elif row["realized_loss"] > tolerance_units + slack:
-        verdict, reason = "miss", f"the advice lost {row['realized_loss']:.4g}, more than the tolerance {tolerance_units:.4g}"
+        verdict, reason = "miss", (f"the advice lost {row['realized_loss']:.4g}, more than the tolerance "
+                                   f"{tolerance_units:.4g}")
     elif ratio > 2:
         verdict, reason = "miss", f"the advice retrained {ratio:.1f}x as often as needed"
     else:

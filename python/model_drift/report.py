@@ -8,7 +8,8 @@ Each chart is a pure function from DataFrames to SVG text. A mart that was not
 built (the Python backtest marts, the Q5 tables) becomes a "not built" panel
 naming the table, never an error; a mart that says why it has no chart (the
 learning curve's note, a hindsight check that cannot judge) becomes a panel
-with its words.
+with its words. The command itself writes no report for a file without the
+answers (model_drift.answers.NEEDED): it exits 2 with one line saying so.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -674,7 +675,8 @@ def _answer_cards(found: dict[int, dict[str, str]]) -> str:
                 + (f'<p class="meta">{html.escape(item["details"])}</p>' if item["details"] else "")
                 if item else not_built(ANSWER_TABLES[number]))
         title = item["question"] if item else question
-        cards.append(f'<article class="answer" id="answer-q{number}"><h3>Q{number}. {html.escape(str(title))}</h3>{body}</article>')
+        heading = f"<h3>Q{number}. {html.escape(str(title))}</h3>"
+        cards.append(f'<article class="answer" id="answer-q{number}">{heading}{body}</article>')
     return "\n".join(cards)
 
 
@@ -722,7 +724,8 @@ def _charts(marts: dict[str, pd.DataFrame]) -> list[tuple[str, str, tuple[str, .
 
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
+margin:0;color:#1d2330;background:#f6f7f9}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{margin:0 0 4px;font-size:26px} .asof{color:#5b6472;margin:0 0 20px}
 .answers{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:12px;margin-bottom:28px}
@@ -743,8 +746,9 @@ def render_report(database: str | pathlib.Path, marts: dict[str, pd.DataFrame] |
     """The whole report as one HTML string."""
     marts = read_marts(database) if marts is None else marts
     summary = marts.get(ARRIVAL_SUMMARY)
+    known = summary is not None and len(summary) and pd.notna(summary.last_event_at.iloc[0])
     as_of = (f"data from {summary.first_event_at.iloc[0]:%Y-%m-%d} to {summary.last_event_at.iloc[0]:%Y-%m-%d %H:%M}"
-             if summary is not None and len(summary) and pd.notna(summary.last_event_at.iloc[0]) else "no arrival summary")
+             if known else "no arrival summary")
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     sections = []
     for name, heading, needs, draw, caption in _charts(marts):

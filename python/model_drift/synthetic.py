@@ -83,7 +83,8 @@ def drifting_classification(
     theta = truth.angle(day)
     logit = truth.strength * (np.cos(theta) * x[:, 0] + np.sin(theta) * x[:, 1])
     y = (generator.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    event_at = START + pd.to_timedelta(day, unit="D") + pd.to_timedelta(generator.random(n) * 86_400, unit="s").floor("s")
+    seconds = pd.to_timedelta(generator.random(n) * 86_400, unit="s").floor("s")
+    event_at = START + pd.to_timedelta(day, unit="D") + seconds
     frame = pd.DataFrame(x, columns=list(FEATURES))
     frame.insert(0, "event_at", event_at)
     frame.insert(1, "label_at", event_at + pd.Timedelta(hours=label_delay_hours))

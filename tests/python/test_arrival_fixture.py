@@ -73,7 +73,8 @@ def test_segments_keep_every_period_and_null_values(build):
 
 def test_arrival_summary_overall(build):
     summary = build.table("model_drift__arrival_summary where segment_column = 'all'").iloc[0]
-    assert (summary.period_count, summary.periods_with_rows, summary.gap_period_count, summary.longest_gap_periods) == (4, 3, 1, 1)
+    assert (summary.period_count, summary.periods_with_rows, summary.gap_period_count,
+            summary.longest_gap_periods) == (4, 3, 1, 1)
     assert (summary.row_count, summary.labelled_row_count) == (6, 5)
     assert close(summary.label_coverage, 5 / 6)
     assert close(summary.rows_per_period_mean, 1.5)
@@ -89,7 +90,8 @@ def test_arrival_summary_overall(build):
     assert close(summary.hours_to_labelled_rows_needed, 8000.0 * 24)
     assert summary.busiest_day_of_week == "Monday"
     assert summary.quietest_day_of_week == "Wednesday"
-    assert summary.answer.startswith("1.5 rows arrive per day on average (trend -26.67% per day); 1 of 4 days had no rows")
+    assert summary.answer.startswith(
+        "1.5 rows arrive per day on average (trend -26.67% per day); 1 of 4 days had no rows")
     assert "83.3% of rows have a label" in summary.answer
     assert "10,000 new labelled rows take 8,000.0 days" in summary.answer
 

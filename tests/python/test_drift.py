@@ -153,7 +153,8 @@ def check_numeric(row: pd.Series, current: np.ndarray, reference: np.ndarray, ed
     if n * m / (n + m) >= 30:
         scipy_p = want["exact_ks_p_value"]
         lowest = stephens_p_value(row.ks_statistic + row.ks_error_bound, n, m)
-        assert lowest - P_VALUE_TOLERANCE <= scipy_p <= row.ks_p_value + P_VALUE_TOLERANCE, (label, row.ks_p_value, scipy_p)
+        assert lowest - P_VALUE_TOLERANCE <= scipy_p <= row.ks_p_value + P_VALUE_TOLERANCE, (
+            label, row.ks_p_value, scipy_p)
         if row.ks_error_bound == 0:
             assert abs(scipy_p - row.ks_p_value) <= P_VALUE_TOLERANCE, (label, row.ks_p_value, scipy_p)
     assert pd.isna(row.chi_square) and pd.isna(row.null_reason)
@@ -277,7 +278,8 @@ def summary_expected(rows: pd.DataFrame, feature: str, days: pd.DatetimeIndex, n
         out["value_mean"] = grouped.mean()
         out["value_std"] = grouped.std(ddof=1)
         for p in (5, 50, 95):
-            out[f"value_p{p:02d}"] = grouped.agg(lambda v: np.quantile(v.dropna(), p / 100) if v.notna().any() else np.nan)
+            out[f"value_p{p:02d}"] = grouped.agg(
+                lambda v, p=p: np.quantile(v.dropna(), p / 100) if v.notna().any() else np.nan)
     out = out.reindex(days).fillna({"row_count": 0, "value_count": 0})
     out["null_rate"] = np.where(out.row_count > 0, 1 - out.value_count / out.row_count.where(out.row_count > 0), np.nan)
     return out

@@ -14,14 +14,10 @@ skipped (scripts/test.sh installs both).
 
 from __future__ import annotations
 
-import glob
 import math
 import os
 import pathlib
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 
 import duckdb
@@ -37,66 +33,6 @@ from conftest import BUILD_AFTER_SEED, INSTALLED_SQL_LAYER, INTEGRATION_SCHEMA, 
 # relative error is meaningless, hence the absolute floor.
 FLOAT_RTOL = 1e-9
 FLOAT_ATOL = 1e-12
-PG_PASSWORD = "model_drift"
-
-
-# --- PostgreSQL: a private cluster on 127.0.0.1 -----------------------------
-
-def _postgres_bin() -> pathlib.Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found and shutil.which("initdb"):
-        found = [shutil.which("initdb")]
-    if not found:
-        pytest.fail(
-            "PostgreSQL server binaries (initdb, pg_ctl) not found: the engine matrix needs them. "
-            "`bash scripts/test.sh` installs them (apt-get install postgresql); or install PostgreSQL yourself",
-            pytrace=False,
-        )
-    return pathlib.Path(found[-1]).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A fresh PostgreSQL cluster (initdb) listening on 127.0.0.1 only; stopped and removed at the end."""
-    bindir = _postgres_bin()
-    # not under pytest's temporary folder, which the postgres user cannot enter
-    root = pathlib.Path(tempfile.mkdtemp(prefix="model_drift_pg_"))
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root: run the server as the postgres user
-        shutil.chown(root, "postgres")
-        os.chmod(root, 0o700)
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    password_file = root / "password"
-    password_file.write_text(PG_PASSWORD + "\n")
-    if as_postgres:
-        shutil.chown(password_file, "postgres")
-    data = root / "data"
-    port = _free_port()
-
-    def run(*args):
-        done = subprocess.run([*as_postgres, *args], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stdout + done.stderr
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "model_drift", "-A", "scram-sha-256",
-        f"--pwfile={password_file}", "--no-sync")
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60",
-        "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off", "start")
-    try:
-        import psycopg2
-
-        connection = psycopg2.connect(host="127.0.0.1", port=port, user="model_drift", password=PG_PASSWORD, dbname="postgres")
-        connection.autocommit = True
-        connection.cursor().execute("create database model_drift")
-        connection.close()
-        yield {"MODEL_DRIFT_PG_PORT": str(port), "MODEL_DRIFT_PG_PASSWORD": PG_PASSWORD}
-    finally:
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _read_postgres(env: dict, name: str) -> pd.DataFrame:
@@ -114,8 +50,8 @@ def _read_postgres(env: dict, name: str) -> pd.DataFrame:
 
 def _spark_env(root: pathlib.Path) -> dict:
     try:
-        import pyspark  # noqa: F401
         import dbt.adapters.spark  # noqa: F401
+        import pyspark  # noqa: F401
     except ImportError:
         pytest.fail(
             "dbt-spark[session] (pyspark) is not installed: the engine matrix needs it. "
@@ -138,7 +74,8 @@ def _read_spark_tables(env: dict, names) -> dict[str, pd.DataFrame]:
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", f"{root}/spark-warehouse")
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={root}/metastore_db;create=true")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                f"jdbc:derby:;databaseName={root}/metastore_db;create=true")
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={root}")
         .getOrCreate()
     )
@@ -234,7 +171,8 @@ def compare_marts(reference: dict[str, pd.DataFrame], other: dict[str, pd.DataFr
             bad = [c for c in want.columns if not _same(want_row[c], got_row[c])]
             if bad:
                 key = {k: want_row[k] for k in keys}
-                problems.append(f"{name} {key}: " + "; ".join(f"{c}: duckdb {want_row[c]!r}, {engine} {got_row[c]!r}" for c in bad))
+                problems.append(f"{name} {key}: " + "; ".join(
+                    f"{c}: duckdb {want_row[c]!r}, {engine} {got_row[c]!r}" for c in bad))
     assert not problems, f"{len(problems)} differences, first 20:\n" + "\n".join(problems[:20])
 
 

@@ -43,7 +43,8 @@ def test_input_is_the_projects_own_table(integration_duckdb):
             f"select check_name, rows_affected from {INTEGRATION_SCHEMA}.model_drift__input_checks").fetchall())
         seeded = connection.sql(f"select count(*) from {INTEGRATION_SCHEMA}.scored_events").fetchall()[0][0]
         summary = connection.sql(
-            f"select row_count from {INTEGRATION_SCHEMA}.model_drift__arrival_summary where segment_column = 'all'").fetchall()[0][0]
+            f"select row_count from {INTEGRATION_SCHEMA}.model_drift__arrival_summary where segment_column = 'all'"
+        ).fetchall()[0][0]
     # the planted problems: a label before its event, a duplicate id; events after as-of are dropped
     assert checks["label_before_event"] == 1
     assert checks["duplicate_id"] == 1

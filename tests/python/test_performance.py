@@ -160,7 +160,8 @@ def multiclass_rows(y: np.ndarray, p: np.ndarray, level: float) -> list[dict]:
 
 
 def expected_metrics(frame: pd.DataFrame, keys: list[str], task: str, names: list[str], *,
-                     level: float = 0.95, threshold: float = 0.5, all_groups: pd.DataFrame | None = None) -> pd.DataFrame:
+                     level: float = 0.95, threshold: float = 0.5,
+                     all_groups: pd.DataFrame | None = None) -> pd.DataFrame:
     """Long table of expected metrics per group of `keys`, from the rows of
     `frame` that are labelled and have a prediction (columns y, p). Groups in
     `all_groups` without such rows get every metric null."""
@@ -596,7 +597,8 @@ def multiclass_frame() -> pd.DataFrame:
         frame.loc[rng.uniform(size=n) < 0.05, "score"] = None
         frame.loc[rng.uniform(size=n) < 0.05, "outcome"] = None
         parts.append(frame)
-    parts.append(pd.DataFrame({"event_at": [START + pd.Timedelta(days=4, hours=1)], "outcome": ["cat"], "score": ["dog"]}))
+    parts.append(pd.DataFrame({"event_at": [START + pd.Timedelta(days=4, hours=1)], "outcome": ["cat"],
+                               "score": ["dog"]}))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -83,7 +83,8 @@ def column_types(run, table: str) -> dict[str, str]:
 
     with duckdb.connect(str(run.database), read_only=True) as connection:
         rows = connection.execute(
-            "select column_name, data_type from information_schema.columns where table_name = ? order by ordinal_position",
+            "select column_name, data_type from information_schema.columns where table_name = ? "
+            "order by ordinal_position",
             [table]).fetchall()
     return dict(rows)
 
@@ -93,8 +94,10 @@ CATEGORY_SHARE_TYPES = {
     "period_start": "TIMESTAMP", "category": "VARCHAR", "category_rank": "INTEGER", "value_count": "BIGINT",
     "share": "DOUBLE", "reference_value_count": "BIGINT", "reference_share": "DOUBLE",
 }
-TOP_CATEGORY_TYPES = {"feature_name": "VARCHAR", "category": "VARCHAR", "category_rank": "INTEGER", "reference_count": "BIGINT"}
-BIN_EDGE_TYPES = {"feature_name": "VARCHAR", "edge_number": "INTEGER", "upper_edge": "DOUBLE", "is_decile_edge": "BOOLEAN"}
+TOP_CATEGORY_TYPES = {"feature_name": "VARCHAR", "category": "VARCHAR", "category_rank": "INTEGER",
+                      "reference_count": "BIGINT"}
+BIN_EDGE_TYPES = {"feature_name": "VARCHAR", "edge_number": "INTEGER", "upper_edge": "DOUBLE",
+                  "is_decile_edge": "BOOLEAN"}
 
 
 def assert_numeric_drift(drift: pd.DataFrame, features: list[str]) -> None:
@@ -131,7 +134,8 @@ def test_numeric_features_binary_target(tmp_path):
     # the drift injected halfway shows in the float feature, not in the integer one
     latest = drift[drift.period_start == drift.period_start.max()].set_index("feature_name")
     assert latest.psi["x_float"] > latest.psi["x_int"]
-    assert len(run.table("model_drift__performance_by_period where metric_name = 'roc_auc' and segment_column = 'all'")) == DAYS
+    roc_auc = run.table("model_drift__performance_by_period where metric_name = 'roc_auc' and segment_column = 'all'")
+    assert len(roc_auc) == DAYS
 
 
 def test_numeric_features_no_target(tmp_path):

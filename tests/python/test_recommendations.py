@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO, run_dbt
+from conftest import FIXTURE_VARS, run_dbt
 from model_drift.analysis import decay_tables, learning_tables, window_table
 from model_drift.backtest import run_backtest
-from model_drift.pipeline import parse_settings, policy_backtest_table
+from model_drift.pipeline import policy_backtest_table
 from model_drift.policy import PolicyCosts, policy_table
 from model_drift.recommendations import Evidence, recommendations_table
 from model_drift.replay import DecaySettings, advice_check, grid_from_scores, largest_interval
@@ -35,7 +35,8 @@ def grid_scores(fits: int = 40, periods: int = 80, rate: float = 0.001, window_g
                 rows.append({
                     "cutoff_number": fit + 1, "cutoff_at": cutoff_at, "spec_name": spec,
                     "spec_kind": "all" if spec == "all" else "window", "spec_size": None if spec == "all" else 7,
-                    "train_rows": 1000, "train_first_event_at": start if spec == "all" else cutoff_at - pd.Timedelta(days=7),
+                    "train_rows": 1000,
+                    "train_first_event_at": start if spec == "all" else cutoff_at - pd.Timedelta(days=7),
                     "eval_period_start": cutoff_at + pd.Timedelta(days=age), "model_age_periods": age,
                     "metric_name": "roc_auc", "metric_value": 0.8 - rate * age - gap, "eval_rows": 100,
                 })
@@ -43,7 +44,7 @@ def grid_scores(fits: int = 40, periods: int = 80, rate: float = 0.001, window_g
 
 
 def test_policy_replay_of_a_linear_decay_equals_the_hand_computed_losses():
-    table = policy_table(grid_scores(), "roc_auc", DecaySettings(tolerance=0.02))
+    table = policy_table(grid_scores(), "roc_auc", DecaySettings(tolerance=0.02, tolerance_kind="absolute", seed=0))
     rows = table[table["spec_name"] == "all"]
     k = rows["retrain_every_periods"].to_numpy()
     assert rows["baseline_spec_name"].eq("all").all() and k[0] == 1 and (np.diff(k) == 1).all()
@@ -63,7 +64,8 @@ def test_policy_replay_of_a_linear_decay_equals_the_hand_computed_losses():
 
 
 def test_a_worse_window_carries_its_gap_in_every_loss():
-    table = policy_table(grid_scores(window_gap=0.01), "roc_auc", DecaySettings(tolerance=0.02))
+    table = policy_table(grid_scores(window_gap=0.01), "roc_auc",
+                         DecaySettings(tolerance=0.02, tolerance_kind="absolute", seed=0))
     window = table[table["spec_name"] == "window_7"].set_index("retrain_every_periods")
     np.testing.assert_allclose(window["mean_loss"], 0.01 + 0.001 * (window.index - 1) / 2, atol=1e-12)
     # 0.01 + 0.0005 (k - 1) <= 0.02  <=>  k <= 21
@@ -73,13 +75,15 @@ def test_a_worse_window_carries_its_gap_in_every_loss():
 
 def test_cost_optimal_interval_equals_a_brute_force_minimum():
     costs = PolicyCosts(retrain_cost=0.05, quality_unit_cost=10.0)
-    table = policy_table(grid_scores(), "roc_auc", DecaySettings(tolerance=0.02), costs)
+    table = policy_table(grid_scores(), "roc_auc", DecaySettings(tolerance=0.02, tolerance_kind="absolute", seed=0),
+                         costs)
     rows = table[table["spec_name"] == "all"]
     k = rows["retrain_every_periods"].to_numpy()
     cost = 0.05 / k + 10.0 * 0.001 * (k - 1) / 2
     np.testing.assert_allclose(rows["cost_per_period"], cost, atol=1e-12)
     assert rows.loc[rows["is_cost_optimal"], "retrain_every_periods"].tolist() == [int(k[np.argmin(cost)])]
-    assert not policy_table(grid_scores(), "roc_auc", DecaySettings())["is_cost_optimal"].any()
+    uncosted = policy_table(grid_scores(), "roc_auc", DecaySettings(tolerance=0.02, tolerance_kind="absolute", seed=0))
+    assert not uncosted["is_cost_optimal"].any()
 
 
 def test_costs_must_come_in_pairs_and_be_numbers():
@@ -87,10 +91,9 @@ def test_costs_must_come_in_pairs_and_be_numbers():
         PolicyCosts(retrain_cost=100.0)
     with pytest.raises(ValueError, match="model_drift_retrain_cost"):
         PolicyCosts(retrain_cost=-1.0, quality_unit_cost=1.0)
-    settings = {"tolerance": "0.02", "tolerance_kind": "absolute", "seed": "0",
-                "retrain_cost": "'a lot'", "quality_unit_cost": "None"}
+    # in a build the settings macro rejects these first (test_settings_source.py); the library checks too
     with pytest.raises(ValueError, match="var model_drift_retrain_cost is 'a lot'"):
-        policy_backtest_table(grid_scores(fits=6, periods=50), settings)
+        PolicyCosts(retrain_cost="a lot", quality_unit_cost=1.0)
 
 
 def independent_replay(scores: pd.DataFrame, spec: str, k: int, best: str = "all") -> tuple[float, int]:
@@ -133,7 +136,8 @@ def arrival_row(history: pd.DataFrame, labelled_rows_needed: int = 1000) -> pd.S
     rate = len(labelled) / periods
     delay_hours = (labelled["label_at"] - labelled["event_at"]).dt.total_seconds() / 3600
     return pd.Series({
-        "answer": f"{rate:.0f} labelled rows arrive per day; labels take a few hours.", "period_count": periods, "gap_period_count": 0, "period_hours": 24.0,
+        "answer": f"{rate:.0f} labelled rows arrive per day; labels take a few hours.",
+        "period_count": periods, "gap_period_count": 0, "period_hours": 24.0,
         "labels_per_period_recent": rate, "label_delay_hours_p90": float(np.quantile(delay_hours, 0.9)),
         "labelled_rows_needed": labelled_rows_needed, "periods_to_labelled_rows_needed": labelled_rows_needed / rate,
     })
@@ -150,17 +154,21 @@ def histories() -> dict[str, tuple[pd.DataFrame, pd.DataFrame, DriftTruth]]:
     return out
 
 
-def recommend(history, scores, tolerance=TOLERANCE, arrival=None, costs=PolicyCosts(), floors=(),
+NO_COSTS = PolicyCosts()
+
+
+def recommend(history, scores, tolerance=TOLERANCE, arrival=None, costs=NO_COSTS, floors=(),
               decay=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    settings = DecaySettings(tolerance=tolerance)
+    settings = DecaySettings(tolerance=tolerance, tolerance_kind="absolute", seed=0)
     policy = policy_table(scores, "roc_auc", settings, costs)
     evidence = Evidence(
         period="day",
         decay=decay if decay is not None else decay_tables(scores, "roc_auc", "all", settings)[2].iloc[0],
         arrival=arrival if arrival is not None else arrival_row(history),
-        learning=learning_tables(scores, "roc_auc", 600.0)[1].iloc[0],
-        windows=window_table(scores, "roc_auc", pd.Timedelta(days=1)),
+        learning=learning_tables(scores, "roc_auc", 600.0, seed=0)[1].iloc[0],
+        windows=window_table(scores, "roc_auc", pd.Timedelta(days=1), seed=0),
         policy=policy,
+        alert_max_psi=0.2,
         floors=floors,
     )
     return recommendations_table(evidence), policy
@@ -168,7 +176,7 @@ def recommend(history, scores, tolerance=TOLERANCE, arrival=None, costs=PolicyCo
 
 def test_policy_table_equals_an_independent_replay(histories):
     _, scores, _ = histories["slow"]
-    table = policy_table(scores, "roc_auc", DecaySettings(tolerance=TOLERANCE))
+    table = policy_table(scores, "roc_auc", DecaySettings(tolerance=TOLERANCE, tolerance_kind="absolute", seed=0))
     for spec in ("all", "window_7"):
         rows = table[table["spec_name"] == spec].set_index("retrain_every_periods")
         step = int(rows.index[0])
@@ -192,7 +200,8 @@ def true_interval(truth: DriftTruth, window_days: int, tolerance: float) -> floa
     """The largest interval whose mean loss over a cycle (ages 0 .. k-1, the
     judge's criterion) stays within the tolerance, from the generator's
     measured quality by age of the same kind of model."""
-    measured = measured_decay(truth, window_days=window_days, rows_per_day=600, max_age=150, repeats=2, eval_rows=10_000)
+    measured = measured_decay(truth, window_days=window_days, rows_per_day=600, max_age=150, repeats=2,
+                              eval_rows=10_000)
     loss = measured.iloc[0] - measured.to_numpy()
     mean_over_cycle = np.cumsum(loss) / np.arange(1, len(loss) + 1)
     return float(np.flatnonzero(mean_over_cycle <= tolerance).max() + 1)
@@ -243,7 +252,8 @@ def test_slow_labels_set_no_floor_unless_the_user_asks(histories):
     arrival = arrival_row(history, labelled_rows_needed=30_000)  # 50 days of labels
     plain = recommend(history, scores, arrival=arrival)[0].set_index("question_number").loc[5]
     assert plain["limited_by"] == "tolerance" and "30,000" not in plain["answer"]
-    floored = recommend(history, scores, arrival=arrival, floors=("labelled_rows_needed",))[0].set_index("question_number").loc[5]
+    floored = recommend(history, scores, arrival=arrival,
+                        floors=("labelled_rows_needed",))[0].set_index("question_number").loc[5]
     assert floored["value"] >= 50 and floored["limited_by"] == "new labelled data" and floored["confidence"] == "low"
     assert "30,000 new labelled rows" in floored["answer"]
     arrival = arrival_row(history).copy()
@@ -256,7 +266,8 @@ def test_slow_labels_set_no_floor_unless_the_user_asks(histories):
 
 def test_a_decay_curve_that_explains_little_does_not_cap_the_interval(histories):
     history, scores, _ = histories["slow"]
-    decay = decay_tables(scores, "roc_auc", "all", DecaySettings(tolerance=TOLERANCE))[2].iloc[0].copy()
+    settings = DecaySettings(tolerance=TOLERANCE, tolerance_kind="absolute", seed=0)
+    decay = decay_tables(scores, "roc_auc", "all", settings)[2].iloc[0].copy()
     plain = recommend(history, scores)[0].set_index("question_number").loc[5, "value"]
     decay["periods_to_tolerance"] = 1.0  # a poorly fitted curve that crosses at once
     assert recommend(history, scores, decay=decay)[0].set_index("question_number").loc[5, "value"] == plain
@@ -296,7 +307,8 @@ def judge_replay(scores: pd.DataFrame, spec: str, k: int | None, start) -> float
 
 def test_advice_check_replays_the_earlier_advice_like_a_judge(histories):
     _, scores, _ = histories["slow"]
-    check = advice_check(grid_from_scores(scores, "roc_auc"), DecaySettings(tolerance=TOLERANCE), pd.Timedelta(days=1))
+    settings = DecaySettings(tolerance=TOLERANCE, tolerance_kind="absolute", seed=0)
+    check = advice_check(grid_from_scores(scores, "roc_auc"), settings, pd.Timedelta(days=1))
     start = check["as_of_at"].iloc[0]
     best = check["best_spec_name"].iloc[0]
     best_quality = judge_replay(scores, best, int(check["retrain_every_periods"].min()), start)
@@ -309,7 +321,7 @@ def test_advice_check_replays_the_earlier_advice_like_a_judge(histories):
     # the advice as of then comes from the grid before then, by the same decision as Q4 and Q5
     earlier = grid_from_scores(scores[scores["cutoff_at"] < start], "roc_auc").until(start)
     from model_drift.replay import advise, policy_rows, window_rows
-    advice = advise(window_rows(earlier, pd.Timedelta(days=1)), policy_rows(earlier, DecaySettings(tolerance=TOLERANCE)))
+    advice = advise(window_rows(earlier, pd.Timedelta(days=1), 0), policy_rows(earlier, settings))
     assert advised["spec_name"] == advice.spec
 
 
@@ -331,9 +343,9 @@ def test_demo_answers_all_five_questions_in_words_and_numbers(demo_build):
 
 def test_demo_policy_mart_equals_the_library_on_the_demo_scores(demo_build):
     scores = demo_build.table("model_drift__backtest_scores")
-    settings = {"tolerance": "0.02", "tolerance_kind": "absolute", "seed": "0",
-                "retrain_cost": "None", "quality_unit_cost": "None"}
-    expected = policy_backtest_table(scores, parse_settings(settings))
+    settings = {"tolerance": 0.02, "tolerance_kind": "absolute", "seed": 0,
+                "retrain_cost": None, "quality_unit_cost": None}
+    expected = policy_backtest_table(scores, settings)
     mart = demo_build.table("model_drift__retraining_policy_backtest", "spec_name, retrain_every_periods")
     expected = expected.sort_values(["spec_name", "retrain_every_periods"]).reset_index(drop=True)
     assert list(mart.columns) == list(expected.columns)
@@ -353,21 +365,13 @@ def test_demo_build_runs_the_alerts_it_switched_on(demo_build):
     stale = "PASS" if pd.isna(q5["value"]) else "WARN 1"
     for alert, outcome in [("stale_model", stale), ("quality_below_tolerance", "WARN 1"),
                            ("arrival_stopped", "PASS"), ("feature_drift", None)]:
-        line = next(line for line in demo_build.output.splitlines() if f" model_drift_alert_{alert} " in line and "[RUN]" not in line)
+        line = next(line for line in demo_build.output.splitlines()
+                    if f" model_drift_alert_{alert} " in line and "[RUN]" not in line)
         assert outcome is None or outcome in line, line
 
 
 # --- alerts on a fixture ------------------------------------------------------------
 
-FIXTURE_VARS = {
-    "model_drift_input_path": str(REPO / "tests" / "fixtures" / "arrivals_small.csv"),
-    "model_drift_event_at": "happened_at",
-    "model_drift_label_at": "labelled_at",
-    "model_drift_target": "outcome",
-    "model_drift_prediction": "score",
-    "model_drift_id": "row_key",
-    "model_drift_as_of": "2024-01-05 00:00:00",
-}
 # the two alerts with every model they read (selecting a disabled test selects nothing)
 ALERTS = ["--select", "+model_drift_alert_arrival_stopped", "+model_drift_alert_feature_drift"]
 
@@ -407,7 +411,8 @@ def test_feature_drift_fires_above_the_psi_threshold(tmp_path):
 
 @pytest.mark.parametrize("bad, message", [
     ({"model_drift_alerts": ["stale"]}, "var model_drift_alerts lists 'stale'"),
-    ({"model_drift_alerts": ["feature_drift"], "model_drift_alert_severity": "loud"}, "var model_drift_alert_severity is 'loud'"),
+    ({"model_drift_alerts": ["feature_drift"], "model_drift_alert_severity": "loud"},
+     "var model_drift_alert_severity is 'loud'"),
     ({"model_drift_alerts": ["stale_model"]}, "stale_model, which needs var model_drift_model_version"),
 ])
 def test_alert_settings_fail_naming_the_var(tmp_path, bad, message):
@@ -423,19 +428,19 @@ def test_the_three_decay_marts_share_one_computation(monkeypatch, histories):
     calls = []
     real = pipeline.decay_tables
     monkeypatch.setattr(pipeline, "decay_tables", lambda *a: calls.append(1) or real(*a))
-    settings = {"tolerance": "0.02", "tolerance_kind": "absolute", "seed": "0", "decay_spec": "all"}
+    settings = {"tolerance": 0.02, "tolerance_kind": "absolute", "seed": 0, "decay_spec": "all"}
     _, scores, _ = histories["slow"]
     tables = [pipeline.decay_table(scores, settings, t) for t in ("decay_curve", "decay_curve_fit", "decay_summary")]
     assert len(calls) == 1 and all(len(t) for t in tables)
-    pipeline.decay_table(scores, {**settings, "tolerance": "0.03"}, "decay_summary")  # other settings: computed again
+    pipeline.decay_table(scores, {**settings, "tolerance": 0.03}, "decay_summary")  # other settings: computed again
     assert len(calls) == 2
 
 
 def test_decay_curve_and_replay_share_one_loss():
     scores = grid_scores()
-    curve = decay_tables(scores, "roc_auc", "all", DecaySettings(tolerance=0.02))[0]
+    curve = decay_tables(scores, "roc_auc", "all", DecaySettings(tolerance=0.02, tolerance_kind="absolute", seed=0))[0]
     np.testing.assert_allclose(curve["expected_loss"], 0.001 * curve["model_age_periods"], atol=1e-12)
-    policy = policy_table(scores, "roc_auc", DecaySettings(tolerance=0.02))
+    policy = policy_table(scores, "roc_auc", DecaySettings(tolerance=0.02, tolerance_kind="absolute", seed=0))
     rows = policy[policy["spec_name"] == "all"].set_index("retrain_every_periods")
     by_age = curve.set_index("model_age_periods")["expected_loss"]
     for k in (1, 7, 20):  # a cycle's loss is the mean of the decay curve's over its ages
@@ -444,15 +449,16 @@ def test_decay_curve_and_replay_share_one_loss():
 
 def test_decay_survives_bootstrap_draws_with_too_few_ages():
     # the newest fit has a single scored age: a draw of only it cannot be fitted
-    curve, fits, summary = decay_tables(grid_scores(fits=2, periods=70, first=40), "roc_auc", "all", DecaySettings(tolerance=0.02))
+    settings = DecaySettings(tolerance=0.02, tolerance_kind="absolute", seed=0)
+    curve, fits, summary = decay_tables(grid_scores(fits=2, periods=70, first=40), "roc_auc", "all", settings)
     assert summary["regime"].iloc[0] in {"gradual", "abrupt", "none", "too noisy"}
     assert len(curve) == 30
     with pytest.raises(ValueError, match="3 or more model ages"):
-        decay_tables(grid_scores(fits=2, periods=42, first=40), "roc_auc", "all", DecaySettings())
+        decay_tables(grid_scores(fits=2, periods=42, first=40), "roc_auc", "all", settings)
 
 
 def test_a_relative_tolerance_is_a_fraction_of_the_baseline_quality():
-    settings = DecaySettings(tolerance=0.025, tolerance_kind="relative")
+    settings = DecaySettings(tolerance=0.025, tolerance_kind="relative", seed=0)
     table = policy_table(grid_scores(), "roc_auc", settings)
     summary = decay_tables(grid_scores(), "roc_auc", "all", settings)[2].iloc[0]
     assert table["tolerance_in_metric_units"].iloc[0] == pytest.approx(0.025 * 0.8)

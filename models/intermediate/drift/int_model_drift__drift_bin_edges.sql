@@ -8,7 +8,8 @@
     binned alike. -#}
 {%- set s = model_drift.settings() -%}
 {%- set bins = s.drift_bins -%}
-{%- set numeric = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) | selectattr('type', 'equalto', 'numeric') | list -%}
+{%- set numeric = model_drift.drift_columns(ref('int_model_drift__observations_cleaned'))
+    | selectattr('type', 'equalto', 'numeric') | list -%}
 
 with observations as (
 
@@ -21,15 +22,21 @@ buckets as (
 
     {% for column in numeric -%}
     select
-        '{{ column.name }}' as feature_name,
+        {{ model_drift.string_literal(column.name) }} as feature_name,
         value,
         {#- bucket k holds ranks in ((k-1) n / bins, k n / bins]; deciles likewise with 10 -#}
-        cast(ceil({{ model_drift.to_double('row_number() over (order by value) * ' ~ bins) }} / count(*) over ()) as {{ dbt.type_int() }}) as bucket,
-        cast(ceil({{ model_drift.to_double('row_number() over (order by value) * 10') }} / count(*) over ()) as {{ dbt.type_int() }}) as decile
+        cast(
+            ceil({{ model_drift.to_double('row_number() over (order by value) * ' ~ bins) }} / count(*) over ())
+            as {{ dbt.type_int() }}
+        ) as bucket,
+        cast(
+            ceil({{ model_drift.to_double('row_number() over (order by value) * 10') }} / count(*) over ())
+            as {{ dbt.type_int() }}
+        ) as decile
     from (
-        select cast({{ adapter.quote(column.name) }} as {{ model_drift.type_double() }}) as value
+        select cast({{ model_drift.quote_name(column.name) }} as {{ model_drift.type_double() }}) as value
         from observations
-        where {{ adapter.quote(column.name) }} is not null
+        where {{ model_drift.quote_name(column.name) }} is not null
     ) as values_of_{{ loop.index }}
     union all
     {% endfor -%}
@@ -51,12 +58,13 @@ bucket_edges as (
 
 ),
 
-{#- each decile's largest value is also some bucket's largest value (every
+{# each decile's largest value is also some bucket's largest value (every
     value sits in a bucket), so deciles are a subset of the edges, even when
-    the reference has fewer values than bins -#}
+    the reference has fewer values than bins; distinct, as two deciles can
+    end at the same value -#}
 decile_edges as (
 
-    select distinct feature_name, max(value) as upper_edge
+    select distinct feature_name, max(value) as upper_edge  -- noqa: AM01
     from buckets
     group by feature_name, decile
 
@@ -66,7 +74,10 @@ final as (
 
     select
         cast(bucket_edges.feature_name as {{ dbt.type_string() }}) as feature_name,
-        cast(row_number() over (partition by bucket_edges.feature_name order by bucket_edges.upper_edge) as {{ dbt.type_int() }}) as edge_number,
+        cast(
+            row_number() over (partition by bucket_edges.feature_name order by bucket_edges.upper_edge)
+            as {{ dbt.type_int() }}
+        ) as edge_number,
         cast(bucket_edges.upper_edge as {{ model_drift.type_double() }}) as upper_edge,
         decile_edges.upper_edge is not null as is_decile_edge
     from (select distinct feature_name, upper_edge from bucket_edges) as bucket_edges

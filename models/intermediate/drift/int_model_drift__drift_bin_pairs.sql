@@ -57,7 +57,7 @@ reference_bins as (
         fixed.value_min,
         fixed.value_max
     from compared
-    inner join (
+    inner join (  -- noqa: ST05
         select
             segment_column, segment_value, feature_name, bin_number, decile_bin_number, category,
             sum(value_count) as value_count,

@@ -20,7 +20,7 @@ top_categories as (
 histograms as (
 
     {% for column in columns -%}
-    {%- set quoted = adapter.quote(column.name) -%}
+    {%- set quoted = model_drift.quote_name(column.name) -%}
     {%- if column.type == 'numeric' -%}
     {%- set value = 'cast(' ~ quoted ~ ' as ' ~ model_drift.type_double() ~ ')' -%}
     {%- set feature_edges = edges.get(column.name, {'edges': [], 'deciles': []}) -%}
@@ -28,7 +28,7 @@ histograms as (
         segment_column,
         segment_value,
         period_start,
-        '{{ column.name }}' as feature_name,
+        {{ model_drift.string_literal(column.name) }} as feature_name,
         {{ model_drift.bin_number(value, feature_edges.edges) }} as bin_number,
         {{ model_drift.bin_number(value, feature_edges.deciles) }} as decile_bin_number,
         cast(null as {{ dbt.type_string() }}) as category,
@@ -44,7 +44,7 @@ histograms as (
         observations.segment_column,
         observations.segment_value,
         observations.period_start,
-        '{{ column.name }}' as feature_name,
+        {{ model_drift.string_literal(column.name) }} as feature_name,
         coalesce(top_categories.category_rank, 0) as bin_number,
         coalesce(top_categories.category_rank, 0) as decile_bin_number,
         coalesce(top_categories.category, '__other__') as category,
@@ -54,7 +54,7 @@ histograms as (
         cast(null as {{ model_drift.type_double() }}) as value_max
     from observations
     left join top_categories
-        on top_categories.feature_name = '{{ column.name }}'
+        on top_categories.feature_name = {{ model_drift.string_literal(column.name) }}
         and top_categories.category = cast(observations.{{ quoted }} as {{ dbt.type_string() }})
     where observations.{{ quoted }} is not null
     group by observations.segment_column, observations.segment_value, observations.period_start, 4, 5, 6, 7

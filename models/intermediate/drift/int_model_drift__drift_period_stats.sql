@@ -12,13 +12,14 @@ with observations as (
 stats as (
 
     {% for column in columns -%}
-    {%- set quoted = adapter.quote(column.name) -%}
-    {%- set value = 'cast(' ~ quoted ~ ' as ' ~ model_drift.type_double() ~ ')' if column.type == 'numeric' else 'null' -%}
+    {%- set quoted = model_drift.quote_name(column.name) -%}
+    {%- set value = 'cast(' ~ quoted ~ ' as ' ~ model_drift.type_double() ~ ')'
+        if column.type == 'numeric' else 'null' -%}
     select
         segment_column,
         segment_value,
         period_start,
-        '{{ column.name }}' as feature_name,
+        {{ model_drift.string_literal(column.name) }} as feature_name,
         '{{ column.role }}' as feature_role,
         '{{ column.type }}' as feature_type,
         count(*) as row_count,

@@ -2,7 +2,8 @@
     their own name: the var model_drift_top_categories most frequent in the
     reference (ties broken by name). Every other value is '__other__'. -#}
 {%- set s = model_drift.settings() -%}
-{%- set categorical = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) | selectattr('type', 'equalto', 'categorical') | list -%}
+{%- set categorical = model_drift.drift_columns(ref('int_model_drift__observations_cleaned'))
+    | selectattr('type', 'equalto', 'categorical') | list -%}
 
 with observations as (
 
@@ -15,12 +16,12 @@ counts as (
 
     {% for column in categorical -%}
     select
-        '{{ column.name }}' as feature_name,
-        cast({{ adapter.quote(column.name) }} as {{ dbt.type_string() }}) as category,
+        {{ model_drift.string_literal(column.name) }} as feature_name,
+        cast({{ model_drift.quote_name(column.name) }} as {{ dbt.type_string() }}) as category,
         count(*) as reference_count
     from observations
-    where {{ adapter.quote(column.name) }} is not null
-    group by cast({{ adapter.quote(column.name) }} as {{ dbt.type_string() }})
+    where {{ model_drift.quote_name(column.name) }} is not null
+    group by cast({{ model_drift.quote_name(column.name) }} as {{ dbt.type_string() }})
     union all
     {% endfor -%}
     {#- named, so the union has these columns even with no categorical column -#}

@@ -104,7 +104,12 @@ final as (
         cast(row_count as {{ dbt.type_bigint() }}) as row_count,
         cast(labelled_row_count as {{ dbt.type_bigint() }}) as labelled_row_count,
         cast(row_count - labelled_row_count as {{ dbt.type_bigint() }}) as unlabelled_row_count,
-        cast(case when row_count > 0 then {{ model_drift.to_double('labelled_row_count') }} / row_count end as {{ model_drift.type_double() }}) as label_coverage,
+        cast(
+            case
+                when row_count > 0
+                then {{ model_drift.to_double('labelled_row_count') }} / row_count
+            end as {{ model_drift.type_double() }}
+        ) as label_coverage,
         cast(labels_received_count as {{ dbt.type_bigint() }}) as labels_received_count,
         cast(label_delay_hours_p50 as {{ model_drift.type_double() }}) as label_delay_hours_p50,
         cast(label_delay_hours_p90 as {{ model_drift.type_double() }}) as label_delay_hours_p90,

@@ -79,7 +79,9 @@ recent as (
         periods.segment_column,
         periods.segment_value,
         count(*) as recent_period_count,
-        avg({{ model_drift.to_double('periods.labels_received_count' if has_label_at else 'periods.labelled_row_count') }}) as labels_per_period_recent
+        avg({{ model_drift.to_double(
+            'periods.labels_received_count' if has_label_at else 'periods.labelled_row_count'
+        ) }}) as labels_per_period_recent
     from periods
     inner join period_stats
         on periods.segment_column = period_stats.segment_column
@@ -143,8 +145,12 @@ weekday_extremes as (
     from (
         select
             *,
-            row_number() over (partition by segment_column, segment_value order by rows_per_day_mean desc, day_of_week) as busiest_rank,
-            row_number() over (partition by segment_column, segment_value order by rows_per_day_mean asc, day_of_week) as quietest_rank
+            row_number() over (
+                partition by segment_column, segment_value order by rows_per_day_mean desc, day_of_week
+            ) as busiest_rank,
+            row_number() over (
+                partition by segment_column, segment_value order by rows_per_day_mean asc, day_of_week
+            ) as quietest_rank
         from weekdays
     ) as ranked
     group by segment_column, segment_value
@@ -205,12 +211,22 @@ final as (
         cast(longest_gap_periods as {{ dbt.type_bigint() }}) as longest_gap_periods,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count,
         cast(labelled_row_count as {{ dbt.type_bigint() }}) as labelled_row_count,
-        cast(case when row_count > 0 then {{ model_drift.to_double('labelled_row_count') }} / row_count end as {{ model_drift.type_double() }}) as label_coverage,
+        cast(
+            case
+                when row_count > 0
+                then {{ model_drift.to_double('labelled_row_count') }} / row_count
+            end as {{ model_drift.type_double() }}
+        ) as label_coverage,
         cast(rows_per_period_mean as {{ model_drift.type_double() }}) as rows_per_period_mean,
         cast(rows_per_period_median as {{ model_drift.type_double() }}) as rows_per_period_median,
         cast(labelled_rows_per_period_mean as {{ model_drift.type_double() }}) as labelled_rows_per_period_mean,
         cast(row_count_trend_per_period as {{ model_drift.type_double() }}) as row_count_trend_per_period,
-        cast(case when rows_per_period_mean > 0 then 100.0 * row_count_trend_per_period / rows_per_period_mean end as {{ model_drift.type_double() }}) as row_count_trend_pct_per_period,
+        cast(
+            case
+                when rows_per_period_mean > 0
+                then 100.0 * row_count_trend_per_period / rows_per_period_mean
+            end as {{ model_drift.type_double() }}
+        ) as row_count_trend_pct_per_period,
         cast(label_delay_hours_p50 as {{ model_drift.type_double() }}) as label_delay_hours_p50,
         cast(label_delay_hours_p90 as {{ model_drift.type_double() }}) as label_delay_hours_p90,
         cast(label_delay_hours_p99 as {{ model_drift.type_double() }}) as label_delay_hours_p99,
@@ -223,7 +239,9 @@ final as (
         cast(labels_per_period_recent as {{ model_drift.type_double() }}) as labels_per_period_recent,
         cast({{ s.labelled_rows_needed }} as {{ dbt.type_bigint() }}) as labelled_rows_needed,
         cast(periods_to_labelled_rows_needed as {{ model_drift.type_double() }}) as periods_to_labelled_rows_needed,
-        cast(periods_to_labelled_rows_needed * {{ s.period_hours }} as {{ model_drift.type_double() }}) as hours_to_labelled_rows_needed,
+        cast(
+            periods_to_labelled_rows_needed * {{ s.period_hours }} as {{ model_drift.type_double() }}
+        ) as hours_to_labelled_rows_needed,
         cast({{ dbt.concat(answer_parts) }} as {{ dbt.type_string() }}) as answer
     from joined
 

@@ -13,8 +13,9 @@ with pairs as (
 
 totals as (
 
-    select segment_column, segment_value, feature_name, period_start,
-           sum(current_count) as current_total, sum(reference_count) as reference_total
+    select
+        segment_column, segment_value, feature_name, period_start,
+        sum(current_count) as current_total, sum(reference_count) as reference_total
     from pairs
     group by 1, 2, 3, 4
 
@@ -31,9 +32,19 @@ final as (
         cast(pairs.category as {{ dbt.type_string() }}) as category,
         cast(pairs.bin_number as {{ dbt.type_int() }}) as category_rank,
         cast(pairs.current_count as {{ dbt.type_bigint() }}) as value_count,
-        cast(case when totals.current_total > 0 then {{ model_drift.to_double('pairs.current_count') }} / totals.current_total end as {{ model_drift.type_double() }}) as share,
+        cast(
+            case
+                when totals.current_total > 0
+                then {{ model_drift.to_double('pairs.current_count') }} / totals.current_total
+            end as {{ model_drift.type_double() }}
+        ) as share,
         cast(pairs.reference_count as {{ dbt.type_bigint() }}) as reference_value_count,
-        cast(case when totals.reference_total > 0 then {{ model_drift.to_double('pairs.reference_count') }} / totals.reference_total end as {{ model_drift.type_double() }}) as reference_share
+        cast(
+            case
+                when totals.reference_total > 0
+                then {{ model_drift.to_double('pairs.reference_count') }} / totals.reference_total
+            end as {{ model_drift.type_double() }}
+        ) as reference_share
     from pairs
     inner join totals
         on pairs.segment_column = totals.segment_column and pairs.segment_value = totals.segment_value

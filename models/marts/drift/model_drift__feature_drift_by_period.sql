@@ -38,8 +38,14 @@ shares as (
 
     select
         pairs.*,
-        case when totals.current_total > 0 then {{ model_drift.to_double('pairs.current_count') }} / totals.current_total end as current_share,
-        case when totals.reference_total > 0 then {{ model_drift.to_double('pairs.reference_count') }} / totals.reference_total end as reference_share,
+        case
+            when totals.current_total > 0
+            then {{ model_drift.to_double('pairs.current_count') }} / totals.current_total
+        end as current_share,
+        case
+            when totals.reference_total > 0
+            then {{ model_drift.to_double('pairs.reference_count') }} / totals.reference_total
+        end as reference_share,
         totals.current_total,
         totals.reference_total
     from pairs
@@ -51,7 +57,7 @@ shares as (
 
 ),
 
-{#- Kolmogorov-Smirnov on the fine bins: the two empirical CDFs compared at
+{# Kolmogorov-Smirnov on the fine bins: the two empirical CDFs compared at
     every bin edge. A bin whose values are not all equal can hide at most its
     larger share of either sample, so the exact statistic lies in
     [ks_statistic, ks_statistic + ks_error_bound]. -#}
@@ -72,19 +78,21 @@ cumulative as (
 
 ),
 
-{#- Wasserstein-1 between the two samples with every value moved to its
+{# Wasserstein-1 between the two samples with every value moved to its
     bin's mean: the area between the two step CDFs over the sorted bin means.
     Moving a value within its bin changes W1 by at most the bin's width, so
     the error is at most the share-weighted within-bin ranges of both. -#}
 mass_points as (
 
-    select segment_column, segment_value, feature_name, period_start,
-           current_sum / current_count as location, current_share as signed_mass
+    select
+        segment_column, segment_value, feature_name, period_start,
+        current_sum / current_count as location, current_share as signed_mass
     from shares
     where category is null and current_count > 0
     union all
-    select segment_column, segment_value, feature_name, period_start,
-           reference_sum / reference_count as location, -reference_share as signed_mass
+    select
+        segment_column, segment_value, feature_name, period_start,
+        reference_sum / reference_count as location, -reference_share as signed_mass
     from shares
     where category is null and reference_count > 0
 
@@ -116,7 +124,7 @@ wasserstein as (
 
 ),
 
-{#- every numeric distance of a compared period, where both the period and
+{# every numeric distance of a compared period, where both the period and
     its reference have values (categorical columns have none of these) -#}
 numeric_distances as (
 
@@ -132,13 +140,15 @@ numeric_distances as (
             max(
                 case
                     when greatest(coalesce(current_max, reference_max), coalesce(reference_max, current_max))
-                         > least(coalesce(current_min, reference_min), coalesce(reference_min, current_min))
+                        > least(coalesce(current_min, reference_min), coalesce(reference_min, current_min))
                     then greatest(coalesce(current_share, 0), coalesce(reference_share, 0))
                     else 0
                 end
             ) as ks_error_bound,
-            sum(coalesce(current_share * (current_max - current_min), 0)
-                + coalesce(reference_share * (reference_max - reference_min), 0)) as wasserstein_error_bound
+            sum(
+                coalesce(current_share * (current_max - current_min), 0)
+                + coalesce(reference_share * (reference_max - reference_min), 0)
+            ) as wasserstein_error_bound
         from cumulative
         where current_total > 0 and reference_total > 0
         group by 1, 2, 3, 4
@@ -149,7 +159,7 @@ numeric_distances as (
 
 ),
 
-{#- PSI and Jensen-Shannon on the reference deciles (numeric) or the
+{# PSI and Jensen-Shannon on the reference deciles (numeric) or the
     categories (categorical). PSI floors an empty bin's share at 0.0001;
     Jensen-Shannon needs no floor and is the distance (square root of the
     divergence), base 2, in [0, 1]. -#}
@@ -177,17 +187,50 @@ coarse_distances as (
             (greatest(current_share, {{ psi_floor }}) - greatest(reference_share, {{ psi_floor }}))
             * ln(greatest(current_share, {{ psi_floor }}) / greatest(reference_share, {{ psi_floor }}))
         ) as psi,
-        sqrt(greatest(
-            0.5 * sum(case when current_share > 0 then current_share * ln(2 * current_share / (current_share + reference_share)) else 0 end)
-            + 0.5 * sum(case when reference_share > 0 then reference_share * ln(2 * reference_share / (current_share + reference_share)) else 0 end),
-            0) / ln(2)) as js_distance,
+        sqrt(
+            greatest(
+                0.5 * sum(
+                    case
+                        when current_share > 0
+                        then current_share * ln(2 * current_share / (current_share + reference_share))
+                        else 0
+                    end
+                )
+                + 0.5 * sum(
+                    case
+                        when reference_share > 0
+                        then reference_share * ln(2 * reference_share / (current_share + reference_share))
+                        else 0
+                    end
+                ),
+                0
+            ) / ln(2)
+        ) as js_distance,
         {#- Pearson chi-square of the 2 x K table (reference, current) x category, no continuity correction -#}
         sum(
-            case when current_count + reference_count > 0 then
-                power(current_count - (current_count + reference_count) * {{ model_drift.to_double('current_total') }} / (current_total + reference_total), 2)
-                    / ((current_count + reference_count) * {{ model_drift.to_double('current_total') }} / (current_total + reference_total))
-                + power(reference_count - (current_count + reference_count) * {{ model_drift.to_double('reference_total') }} / (current_total + reference_total), 2)
-                    / ((current_count + reference_count) * {{ model_drift.to_double('reference_total') }} / (current_total + reference_total))
+            case
+                when current_count + reference_count > 0
+                then
+                    power(
+                        current_count
+                        - (current_count + reference_count) * {{ model_drift.to_double('current_total') }}
+                        / (current_total + reference_total),
+                        2
+                    )
+                    / (
+                        (current_count + reference_count) * {{ model_drift.to_double('current_total') }}
+                        / (current_total + reference_total)
+                    )
+                    + power(
+                        reference_count
+                        - (current_count + reference_count) * {{ model_drift.to_double('reference_total') }}
+                        / (current_total + reference_total),
+                        2
+                    )
+                    / (
+                        (current_count + reference_count) * {{ model_drift.to_double('reference_total') }}
+                        / (current_total + reference_total)
+                    )
             end
         ) as chi_square,
         sum(case when current_count + reference_count > 0 then 1 else 0 end) - 1 as chi_square_dof
@@ -199,9 +242,12 @@ coarse_distances as (
 
 grid as (
 
-    select stats_keys.segment_column, stats_keys.segment_value, stats_keys.feature_name,
-           stats_keys.feature_role, stats_keys.feature_type, spine.period_start
-    from (select distinct segment_column, segment_value, feature_name, feature_role, feature_type from stats) as stats_keys
+    select
+        stats_keys.segment_column, stats_keys.segment_value, stats_keys.feature_name,
+        stats_keys.feature_role, stats_keys.feature_type, spine.period_start
+    from (
+        select distinct segment_column, segment_value, feature_name, feature_role, feature_type from stats
+    ) as stats_keys
     cross join spine
 
 ),
@@ -224,7 +270,12 @@ final as (
         {%- endif %}
         cast(coalesce(stats.row_count, 0) as {{ dbt.type_bigint() }}) as row_count,
         cast(coalesce(stats.value_count, 0) as {{ dbt.type_bigint() }}) as value_count,
-        cast(case when stats.row_count > 0 then 1 - {{ model_drift.to_double('stats.value_count') }} / stats.row_count end as {{ model_drift.type_double() }}) as null_rate,
+        cast(
+            case
+                when stats.row_count > 0
+                then 1 - {{ model_drift.to_double('stats.value_count') }} / stats.row_count
+            end as {{ model_drift.type_double() }}
+        ) as null_rate,
         cast(stats.value_mean as {{ model_drift.type_double() }}) as value_mean,
         cast(stats.value_std as {{ model_drift.type_double() }}) as value_std,
         cast(stats.value_p05 as {{ model_drift.type_double() }}) as value_p05,
@@ -236,12 +287,27 @@ final as (
         cast(coarse_distances.js_distance as {{ model_drift.type_double() }}) as js_distance,
         cast(numeric_distances.ks_statistic as {{ model_drift.type_double() }}) as ks_statistic,
         {#- the exact statistic is at most 1, so the bound never needs to exceed 1 - ks_statistic -#}
-        cast(least(numeric_distances.ks_error_bound, 1 - numeric_distances.ks_statistic) as {{ model_drift.type_double() }}) as ks_error_bound,
-        cast({{ model_drift.ks_p_value('numeric_distances.ks_statistic', 'numeric_distances.current_total', 'numeric_distances.reference_total') }} as {{ model_drift.type_double() }}) as ks_p_value,
+        cast(
+            least(numeric_distances.ks_error_bound, 1 - numeric_distances.ks_statistic)
+            as {{ model_drift.type_double() }}
+        ) as ks_error_bound,
+        cast(
+            {{ model_drift.ks_p_value(
+                'numeric_distances.ks_statistic', 'numeric_distances.current_total', 'numeric_distances.reference_total'
+            ) }} as {{ model_drift.type_double() }}
+        ) as ks_p_value,
         cast(numeric_distances.wasserstein as {{ model_drift.type_double() }}) as wasserstein,
         cast(numeric_distances.wasserstein_error_bound as {{ model_drift.type_double() }}) as wasserstein_error_bound,
-        cast(case when grid.feature_type = 'categorical' then coarse_distances.chi_square end as {{ model_drift.type_double() }}) as chi_square,
-        cast(case when grid.feature_type = 'categorical' then coarse_distances.chi_square_dof end as {{ dbt.type_int() }}) as chi_square_dof,
+        cast(
+            case
+                when grid.feature_type = 'categorical' then coarse_distances.chi_square
+            end as {{ model_drift.type_double() }}
+        ) as chi_square,
+        cast(
+            case
+                when grid.feature_type = 'categorical' then coarse_distances.chi_square_dof
+            end as {{ dbt.type_int() }}
+        ) as chi_square_dof,
         cast(
             case
                 when coalesce(stats.value_count, 0) = 0 then 'no values in period'
@@ -250,17 +316,25 @@ final as (
         ) as null_reason
     from grid
     left join stats
-        on grid.segment_column = stats.segment_column and grid.segment_value = stats.segment_value
-        and grid.feature_name = stats.feature_name and grid.period_start = stats.period_start
+        on grid.segment_column = stats.segment_column
+        and grid.segment_value = stats.segment_value
+        and grid.feature_name = stats.feature_name
+        and grid.period_start = stats.period_start
     left join totals
-        on grid.segment_column = totals.segment_column and grid.segment_value = totals.segment_value
-        and grid.feature_name = totals.feature_name and grid.period_start = totals.period_start
+        on grid.segment_column = totals.segment_column
+        and grid.segment_value = totals.segment_value
+        and grid.feature_name = totals.feature_name
+        and grid.period_start = totals.period_start
     left join coarse_distances
-        on grid.segment_column = coarse_distances.segment_column and grid.segment_value = coarse_distances.segment_value
-        and grid.feature_name = coarse_distances.feature_name and grid.period_start = coarse_distances.period_start
+        on grid.segment_column = coarse_distances.segment_column
+        and grid.segment_value = coarse_distances.segment_value
+        and grid.feature_name = coarse_distances.feature_name
+        and grid.period_start = coarse_distances.period_start
     left join numeric_distances
-        on grid.segment_column = numeric_distances.segment_column and grid.segment_value = numeric_distances.segment_value
-        and grid.feature_name = numeric_distances.feature_name and grid.period_start = numeric_distances.period_start
+        on grid.segment_column = numeric_distances.segment_column
+        and grid.segment_value = numeric_distances.segment_value
+        and grid.feature_name = numeric_distances.feature_name
+        and grid.period_start = numeric_distances.period_start
 
 )
 

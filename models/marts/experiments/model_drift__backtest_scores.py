@@ -1,9 +1,12 @@
 """The backtest grid: every (cutoff, training spec) fitted once, scored on every later period."""
 
+from model_drift.frames import to_pandas
 from model_drift.pipeline import backtest_scores_table
+from model_drift.settings import read_settings
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    observations = dbt.ref("int_model_drift__observations_cleaned").df()
-    return backtest_scores_table(observations, dbt.config.get("model_drift_settings"))
+    settings = read_settings(to_pandas(dbt.ref("model_drift__settings")))
+    observations = to_pandas(dbt.ref("int_model_drift__observations_cleaned"))
+    return backtest_scores_table(observations, settings)

@@ -26,12 +26,14 @@ aged as (
 
     select
         observations.*,
-        {{ dbt.datediff(dbt.date_trunc(s.period, 'versions.trained_at'), 'observations.period_start', s.period) }} as model_age_periods
+        {{ dbt.datediff(
+            dbt.date_trunc(s.period, 'versions.trained_at'), 'observations.period_start', s.period
+        ) }} as model_age_periods
     from observations
     inner join versions
         on observations.model_version = versions.model_version
     where versions.trained_at is not null
-      and observations.event_at >= versions.trained_at
+        and observations.event_at >= versions.trained_at
 
 ),
 

@@ -28,7 +28,9 @@ group_lifetimes as (
 
     {#- every period between a slice-version's first and last row, so a
         period with rows but no labels still gets its (null) metrics -#}
-    select segment_column, segment_value, model_version, min(period_start) as first_period, max(period_start) as last_period
+    select
+        segment_column, segment_value, model_version,
+        min(period_start) as first_period, max(period_start) as last_period
     from observations
     group by segment_column, segment_value, model_version
 

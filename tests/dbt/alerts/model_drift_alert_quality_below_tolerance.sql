@@ -7,7 +7,11 @@
 {%- set s = model_drift.settings() -%}
 {{ config(enabled=('quality_below_tolerance' in s.alerts), severity=s.alert_severity) }}
 {%- set task = model_drift.staged_task(ref('int_model_drift__observations_cleaned')) -%}
-{%- set metric = s.metric or {'binary': 'roc_auc', 'multiclass': 'accuracy', 'regression': 'mae'}[task] -%}
+{#- with var model_drift_task unset, the task is known only now: the metric must be one of its own -#}
+{%- if execute and 'quality_below_tolerance' in s.alerts and s.task is none -%}
+  {%- do model_drift.check_metric_for_task(s.metric, task) -%}
+{%- endif -%}
+{%- set metric = s.metric or model_drift.decision_metrics()[task][0] -%}
 {%- set higher_is_better = metric not in ['log_loss', 'brier', 'mae', 'rmse', 'mape'] -%}
 {%- set tolerance = s.tolerance ~ (' * abs(fresh_quality)' if s.tolerance_kind == 'relative' else '') -%}
 
@@ -44,7 +48,7 @@ compared as (
         max(model_version) as model_version,
         max(case when periods_from_latest = 1 then period_start end) as latest_period_start,
         max(case when periods_from_latest = 1 then metric_value end) as latest_quality,
-        avg(case when life_period <= {{ var('model_drift_decay_fresh_periods') }} then metric_value end) as fresh_quality
+        avg(case when life_period <= {{ s.decay_fresh_periods }} then metric_value end) as fresh_quality
     from ranked
 
 )
