@@ -131,8 +131,15 @@ def test_hostile_names_build_on_postgres(tmp_path, postgres_server):
     from psycopg2 import sql
 
     frame = hostile_frame()
-    connect = dict(host="127.0.0.1", port=int(postgres_server["MODEL_DRIFT_PG_PORT"]), user="model_drift",
-                   password=postgres_server["MODEL_DRIFT_PG_PASSWORD"], dbname="model_drift")
+    server = dict(host="127.0.0.1", port=int(postgres_server["MODEL_DRIFT_PG_PORT"]), user="model_drift",
+                  password=postgres_server["MODEL_DRIFT_PG_PASSWORD"])
+    # a database of its own: the server is shared with test_engines.py's builds
+    admin = psycopg2.connect(**server, dbname="model_drift")
+    admin.autocommit = True
+    admin.cursor().execute("create database model_drift_hostile")
+    admin.close()
+    connect = dict(server, dbname="model_drift_hostile")
+    env = {**postgres_server, "MODEL_DRIFT_PG_DATABASE": "model_drift_hostile"}
     types = {ID: "bigint", EVENT_AT: "timestamp", LABEL_AT: "timestamp", PREDICTION: "double precision",
              FEATURES[0]: "double precision", FEATURES[1]: "bigint", FEATURES[3]: "double precision",
              FEATURES[4]: "boolean", FEATURES[5]: "double precision"}
@@ -157,7 +164,7 @@ def test_hostile_names_build_on_postgres(tmp_path, postgres_server):
     build_command = [*BUILD_AFTER_SEED, *INSTALLED_SQL_LAYER,
                      "--vars", yaml.safe_dump(dbt_vars, default_flow_style=True)]
     for command in (["deps"], build_command):
-        run = run_integration(command, tmp_path, "postgres", postgres_server)
+        run = run_integration(command, tmp_path, "postgres", env)
         assert run.ok, run.output[-6000:]
     with psycopg2.connect(**connect) as connection, connection.cursor() as cursor:
         cursor.execute("select table_name from information_schema.tables where table_schema = %s", [INTEGRATION_SCHEMA])
