@@ -234,6 +234,48 @@
 {% endmacro %}
 
 
+{% macro refresh_settings_table() %}
+  {#- on-run-start: the Python marts read their settings from
+      model_drift__settings, so a build that changes a var but does not
+      select that table (e.g. `dbt build -s model_drift__backtest_scores+`)
+      would run them on the old values. The table is brought up to this
+      invocation's vars first, as the SQL models are. Only where the Python
+      marts run (model_drift.python_model_engines()). -#}
+  {%- if execute and target.type in model_drift.python_model_engines() -%}
+    {%- set nodes = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                    | selectattr('package_name', 'equalto', 'model_drift')
+                    | selectattr('name', 'equalto', 'model_drift__settings') | list -%}
+    {%- set relation = adapter.get_relation(database=nodes[0].database, schema=nodes[0].schema,
+                                            identifier=nodes[0].alias) if nodes else none -%}
+    {%- if relation is not none and relation.is_table -%}
+      {%- set current = model_drift.settings_json() -%}
+      {%- set stored = run_query('select settings_json from ' ~ relation) -%}
+      {%- if stored.rows | length != 1 or stored.rows[0][0] != current -%}
+        {%- for statement in model_drift.replace_settings_row(relation, model_drift.string_literal(current)) -%}
+          {%- do run_query(statement) -%}
+        {%- endfor -%}
+        {{ log("model_drift: " ~ relation ~ " brought up to this run's vars (the Python marts read it)", info=true) }}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro replace_settings_row(relation, literal) %}
+  {{ return(adapter.dispatch('replace_settings_row', 'model_drift')(relation, literal)) }}
+{% endmacro %}
+
+{% macro default__replace_settings_row(relation, literal) -%}
+  {#- `where 1 = 1`: BigQuery takes no DELETE without a WHERE -#}
+  {%- do return(["delete from " ~ relation ~ " where 1 = 1", "insert into " ~ relation ~ " (settings_json) values (" ~ literal ~ ")"]) -%}
+{%- endmacro %}
+
+{% macro spark__replace_settings_row(relation, literal) -%}
+  {#- Spark's plain tables take no DELETE (Databricks dispatches here too) -#}
+  {%- do return(["insert overwrite table " ~ relation ~ " select " ~ literal ~ " as settings_json"]) -%}
+{%- endmacro %}
+
+
 {% macro settings_json() %}
   {#- settings() as JSON text, what model_drift__settings holds for the Python marts. -#}
   {{- return(tojson(model_drift.settings(), sort_keys=true)) -}}

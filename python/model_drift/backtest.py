@@ -73,6 +73,7 @@ class BacktestConfig:
 
     task: str
     metric: str
+    threshold: float  # binary: a score >= this is a predicted positive (var model_drift_threshold)
     period: str
     categorical: tuple[str, ...]
     numeric: tuple[str, ...]
@@ -294,7 +295,8 @@ def _run_fit(
     predicted = time.perf_counter()
     # one group per evaluation period (its age follows from the period)
     period_keys, groups = np.unique(eval_periods, return_inverse=True)
-    values = score_groups(config.task, config.metric, y[eval_index], predictions, groups, len(period_keys))
+    values = score_groups(config.task, config.metric, y[eval_index], predictions, groups, len(period_keys),
+                          config.threshold)
     sizes = np.bincount(groups, minlength=len(period_keys))
     first_row = np.unique(groups, return_index=True)[1]
     rows = []

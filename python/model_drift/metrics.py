@@ -70,14 +70,15 @@ def check_metric(task: str, metric: str | None, inferred_from: Sequence | None =
     )
 
 
-def score_predictions(task: str, metric: str, y: np.ndarray, prediction: np.ndarray) -> float | None:
+def score_predictions(task: str, metric: str, y: np.ndarray, prediction: np.ndarray, threshold: float) -> float | None:
     """The metric on one evaluation period; None where it is undefined
-    (a single class for AUC, no non-zero target for MAPE, fewer than 2 rows for R2)."""
+    (a single class for AUC, no non-zero target for MAPE, fewer than 2 rows for R2).
+    A binary score >= `threshold` (var model_drift_threshold) is a predicted positive."""
     if len(y) == 0:
         return None
     if task == "binary":
         y = y.astype(int)
-        labels = prediction >= 0.5
+        labels = prediction >= threshold
         if metric == "roc_auc":
             return float(sk.roc_auc_score(y, prediction)) if 0 < y.sum() < len(y) else None
         if metric == "log_loss":
@@ -106,7 +107,8 @@ def score_predictions(task: str, metric: str, y: np.ndarray, prediction: np.ndar
 
 
 def score_groups(
-    task: str, metric: str, y: np.ndarray, prediction: np.ndarray, groups: np.ndarray, group_count: int
+    task: str, metric: str, y: np.ndarray, prediction: np.ndarray, groups: np.ndarray, group_count: int,
+    threshold: float,
 ) -> list[float | None]:
     """`score_predictions` for every group at once (groups are codes 0..group_count-1).
     Vectorised for the common metrics, because the backtest scores every
@@ -135,7 +137,7 @@ def score_groups(
             if metric == "brier":
                 return finish(per_group((prediction - y) ** 2) / counts, nonempty)
             if metric == "accuracy":
-                return finish(per_group(((prediction >= 0.5) == (y == 1)).astype(float)) / counts, nonempty)
+                return finish(per_group(((prediction >= threshold) == (y == 1)).astype(float)) / counts, nonempty)
         elif task == "regression":
             error = prediction - y
             if metric == "mae":
@@ -148,7 +150,8 @@ def score_groups(
     order = np.argsort(groups, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=group_count))])
     return [
-        score_predictions(task, metric, y[order[bounds[g]:bounds[g + 1]]], prediction[order[bounds[g]:bounds[g + 1]]])
+        score_predictions(task, metric, y[order[bounds[g]:bounds[g + 1]]], prediction[order[bounds[g]:bounds[g + 1]]],
+                          threshold)
         for g in range(group_count)
     ]
 

@@ -152,6 +152,7 @@ def backtest_config(frame: pd.DataFrame, settings: Mapping[str, Any], categorica
     return BacktestConfig(
         task=task,
         metric=check_metric(task, settings["metric"], inferred_from),
+        threshold=settings["threshold"],
         period=settings["period"],
         categorical=tuple(categorical),
         numeric=tuple(numeric),

@@ -141,8 +141,25 @@ def window_answer(e: Evidence) -> dict:
     verdict = recommended.verdict[0].upper() + recommended.verdict[1:]
     clear = spec != "all" and recommended.paired_periods >= 20
     steady = spec == "all" and recommended.paired_periods >= 20
-    return _row(4, f"{verdict}: {recommended.reason}.", periods, e.unit,
-                confidence="high" if clear or steady else "medium", spec_name=spec)
+    short = _short_history(e) if spec != "all" else None  # a window follows a trend a season can reverse
+    note = f" Note: {short}." if short else ""
+    return _row(4, f"{verdict}: {recommended.reason}.{note}", periods, e.unit,
+                confidence="high" if (clear and not short) or steady else "medium", spec_name=spec)
+
+
+def _short_history(e: Evidence) -> str | None:
+    """A history shorter than a year cannot show a seasonal change: the
+    replay's verdicts hold for conditions like the history's (measured on
+    real data: a window chosen in a warming spring lost in the cooling autumn)."""
+    first, last = e.arrival.get("first_event_at"), e.arrival.get("last_event_at")
+    if not (_known(first) and _known(last)):
+        return None
+    days = (pd.Timestamp(last) - pd.Timestamp(first)) / pd.Timedelta(days=1) + float(e.arrival.period_hours) / 24
+    if days >= 365:
+        return None
+    return (f"the history spans {days:.0f} days, less than a year, so a seasonal change it has not seen can undo "
+            "this advice: keep the quality_below_tolerance alert on (var model_drift_alerts) and rebuild as the "
+            "seasons turn")
 
 
 def _floors(e: Evidence) -> list[tuple[int, str, str]]:
@@ -183,6 +200,7 @@ def retraining_answer(e: Evidence) -> dict:
     confidence_words = f"{UPPER_QUANTILE:.0%} upper bound"
     interval, longest = largest_interval(e.policy, spec)
     point, _ = largest_interval(e.policy, spec, column="mean_loss")
+    short = _short_history(e)
 
     if interval is None:
         row = policy.loc[longest]
@@ -190,8 +208,11 @@ def retraining_answer(e: Evidence) -> dict:
                 f"that, on {on}, loses more than the tolerance of {tolerance:.3g} {metric} beyond the noise between "
                 f"periods (a model kept that long: {_average(row.mean_loss)}, {confidence_words} "
                 f"{_positive(row.mean_loss_high)}, against {baseline}). {monitoring}")
+        if short:
+            text += f" Note: {short}."
         return _row(5, text + cost_text, None, e.unit, float(longest), None,
-                    "high" if row.evaluation_periods >= 20 else "medium", spec, "no decay seen", cost_optimal)
+                    "high" if row.evaluation_periods >= 20 and not short else "medium", spec, "no decay seen",
+                    cost_optimal)
 
     limited_by, notes = "tolerance", []
     if interval == 0:
@@ -211,6 +232,8 @@ def retraining_answer(e: Evidence) -> dict:
     if d.regime == "abrupt" and _known(d.abrupt_change_at):
         notes.append(f"quality also fell in one step at {pd.Timestamp(d.abrupt_change_at):%Y-%m-%d}, which no "
                      "schedule foresees: let the quality_below_tolerance alert trigger a retrain after such a step")
+    if short:
+        notes.append(short)
     text = (f"Retrain every {_periods(interval, e.unit)} on {on}. Replayed on the last "
             f"{_periods(int(row.history_periods), e.unit)}, that loses at most "
             f"{_positive(row.mean_loss_high)} {metric} "
@@ -221,7 +244,7 @@ def retraining_answer(e: Evidence) -> dict:
         text += " Note: " + "; ".join(notes) + "."
     if unsteady or limited_by != "tolerance" or row.evaluation_periods < 10:
         confidence = "low"
-    elif row.evaluation_periods >= 20 and row.mean_loss_high - row.mean_loss_low < tolerance:
+    elif row.evaluation_periods >= 20 and row.mean_loss_high - row.mean_loss_low < tolerance and not short:
         confidence = "high"
     else:
         confidence = "medium"

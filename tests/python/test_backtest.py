@@ -36,7 +36,7 @@ from model_drift.synthetic import (
 
 
 def config(**overrides) -> BacktestConfig:
-    settings = dict(task="binary", metric="roc_auc", period="day", categorical=(), numeric=FEATURES,
+    settings = dict(task="binary", metric="roc_auc", threshold=0.5, period="day", categorical=(), numeric=FEATURES,
                     cutoff_count=8, window_periods=(7,), row_counts=(500,), max_rows_per_fit=20000,
                     learning_curve_ages=7, min_train_rows=200, max_replay_fits=150, max_eval_rows_per_period=500,
                     estimator="hist_gradient_boosting", seed=0, n_jobs=-1)
@@ -56,9 +56,25 @@ def test_grouped_binary_metrics_match_sklearn(metric, reference):
     groups = generator.integers(0, 9, n)
     y = generator.integers(0, 2, n)
     scores = np.round(generator.random(n), 1)  # many ties
-    got = score_groups("binary", metric, y, scores, groups, 9)
+    got = score_groups("binary", metric, y, scores, groups, 9, 0.5)
     want = [reference(y[groups == g], scores[groups == g]) for g in range(9)]
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("metric, reference", [
+    ("accuracy", sk.accuracy_score), ("f1", sk.f1_score), ("precision", sk.precision_score),
+    ("recall", sk.recall_score),
+])
+def test_binary_threshold_metrics_use_the_threshold_var(metric, reference):
+    """var model_drift_threshold, not 0.5, makes a predicted positive in the backtest (as in the SQL layer)."""
+    generator = np.random.default_rng(5)
+    groups = generator.integers(0, 4, 4000)
+    y = generator.integers(0, 2, 4000)
+    scores = np.round(generator.random(4000), 2)
+    got = score_groups("binary", metric, y, scores, groups, 4, 0.3)
+    want = [reference(y[groups == g], scores[groups == g] >= 0.3) for g in range(4)]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert not np.allclose(got, score_groups("binary", metric, y, scores, groups, 4, 0.5))
 
 
 def test_grouped_regression_metrics_match_sklearn():
@@ -67,13 +83,13 @@ def test_grouped_regression_metrics_match_sklearn():
     y, p = generator.normal(size=3000), generator.normal(size=3000)
     for metric, reference in [("mae", sk.mean_absolute_error), ("rmse", sk.root_mean_squared_error),
                               ("r2", sk.r2_score)]:
-        got = score_groups("regression", metric, y, p, groups, 5)
+        got = score_groups("regression", metric, y, p, groups, 5, 0.5)
         np.testing.assert_allclose(got, [reference(y[groups == g], p[groups == g]) for g in range(5)], rtol=1e-10)
 
 
 def test_undefined_metrics_are_none_not_nan():
     y = np.array([1, 1, 0, 0])
-    got = score_groups("binary", "roc_auc", y, np.array([0.2, 0.4, 0.3, 0.1]), np.array([0, 0, 1, 1]), 2)
+    got = score_groups("binary", "roc_auc", y, np.array([0.2, 0.4, 0.3, 0.1]), np.array([0, 0, 1, 1]), 2, 0.5)
     assert got == [None, None]  # each group holds one class
 
 

@@ -4,6 +4,8 @@ is known, the demo's five answers end to end, and the alerts as dbt tests."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -262,6 +264,23 @@ def test_slow_labels_set_no_floor_unless_the_user_asks(histories):
     assert q5["value"] >= 40 and q5["limited_by"] == "label delay"
     with pytest.raises(ValueError, match="var model_drift_retrain_floors lists \\['data'\\]"):
         recommend(history, scores, floors=("data",))
+
+
+def test_a_history_shorter_than_a_year_says_a_season_can_undo_the_advice(histories):
+    """On real data, all three misses of the scoreboard came from seven months of history (a window chosen in
+    a warming spring lost in the cooling autumn): the answers say so, and are not of high confidence."""
+    history, scores, _ = histories["fast"]
+    arrival = arrival_row(history).copy()
+    arrival["first_event_at"], arrival["last_event_at"] = history["event_at"].min(), history["event_at"].max()
+    table = recommend(history, scores, arrival=arrival)[0].set_index("question_number")
+    assert re.search(r"the history spans 24\d days, less than a year, so a seasonal change", table.loc[5, "answer"])
+    assert table.loc[5, "confidence"] != "high"
+    if table.loc[4, "spec_name"] != "all":
+        assert "less than a year" in table.loc[4, "answer"] and table.loc[4, "confidence"] != "high"
+    arrival["first_event_at"] = arrival["last_event_at"] - pd.Timedelta(days=365) + pd.Timedelta(hours=1)
+    year = recommend(history, scores, arrival=arrival)[0].set_index("question_number")
+    assert "less than a year" not in " ".join(year["answer"])  # a year of daily periods, the last one partly seen
+    assert year.loc[5, "value"] == table.loc[5, "value"]  # a note, not a different interval
 
 
 def test_a_decay_curve_that_explains_little_does_not_cap_the_interval(histories):

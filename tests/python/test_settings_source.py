@@ -115,7 +115,7 @@ def test_the_installed_package_runs_its_hooks_and_writes_every_var_to_the_settin
                   project_dir=INTEGRATION_PROJECT, target="duckdb")
     assert run.ok, run.output
     # both package hooks (validate_settings, the Python-marts notice) ran in the installing project
-    assert "OK hook: model_drift.on-run-start.0" in run.output and "OK hook: model_drift.on-run-start.1" in run.output
+    assert all(f"OK hook: model_drift.on-run-start.{n}" in run.output for n in range(3)), run.output
     with duckdb.connect(str(run.database), read_only=True) as connection:
         settings = read_settings(connection.sql(f"select * from {INTEGRATION_SCHEMA}.model_drift__settings").df())
     # every var of the package, by its name without the prefix (the column roles under roles)
@@ -130,6 +130,22 @@ def test_the_installed_package_runs_its_hooks_and_writes_every_var_to_the_settin
     assert settings["estimator"] == "linear" and settings["backtest_n_jobs"] == 1
     assert settings["decay_fresh_periods"] == 3 and settings["backtest_window_periods"] == [7, 14]
     assert settings["roles"]["target"] == "outcome" and settings["metric"] is None
+
+
+def test_a_var_change_reaches_the_settings_table_when_the_build_does_not_select_it(tmp_path):
+    """`dbt build -s model_drift__backtest_scores+ --vars ...` must not run the Python marts on the old settings."""
+    def stored() -> dict:
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+            return read_settings(connection.sql("select * from model_drift__settings").df())
+
+    assert run_dbt(["run", "--select", "model_drift__settings"], tmp_path, dbt_vars=FIXTURE_VARS).ok
+    assert stored()["tolerance"] == 0.02
+    changed = {**FIXTURE_VARS, "model_drift_tolerance": 0.07}
+    other = run_dbt(["run", "--select", "stg_model_drift__observations"], tmp_path, dbt_vars=changed)
+    assert other.ok and "brought up to this run's vars" in other.output, other.output[-3000:]
+    assert stored()["tolerance"] == 0.07
+    again = run_dbt(["run", "--select", "stg_model_drift__observations"], tmp_path, dbt_vars=changed)
+    assert again.ok and "brought up to this run's vars" not in again.output  # unchanged: no write
 
 
 def test_read_settings_matches_columns_case_insensitively_and_names_the_fix():
