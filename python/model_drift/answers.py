@@ -7,11 +7,14 @@ demo (and a pipeline's log) can end with the answer in plain words.
 from __future__ import annotations
 
 import contextlib
+import os
 import pathlib
 from collections.abc import Iterator
 
 import duckdb
 import pandas as pd
+
+from model_drift.errors import UserError
 
 ARRIVAL_SUMMARY = "model_drift__arrival_summary"
 RECOMMENDATIONS = "model_drift__retraining_recommendations"
@@ -30,8 +33,27 @@ def open_marts(database: str | pathlib.Path) -> Iterator[tuple[duckdb.DuckDBPyCo
             "(MODEL_DRIFT_DUCKDB_PATH sets where it is written)"
         )
     with duckdb.connect(str(path), read_only=True) as connection:
-        tables = connection.sql("select table_name from information_schema.tables").fetchall()
-        yield connection, {row[0] for row in tables}
+        tables = connection.sql("select table_schema, table_name from information_schema.tables").fetchall()
+        schema = marts_schema(path, tables)
+        if schema is not None:  # the package's tables, wherever dbt wrote them (a profile's schema)
+            connection.execute("set schema = " + "'" + schema.replace("'", "''") + "'")
+        yield connection, {name for table_schema, name in tables if schema is None or table_schema == schema}
+
+
+def marts_schema(path: pathlib.Path, tables: list[tuple[str, str]]) -> str | None:
+    """The schema that holds the package's answers: $MODEL_DRIFT_SCHEMA, else
+    the one schema holding a NEEDED table (None: none does)."""
+    holding = sorted({schema for schema, name in tables if name in NEEDED})
+    chosen = os.environ.get("MODEL_DRIFT_SCHEMA")
+    if chosen:
+        if chosen not in {schema for schema, _ in tables}:
+            raise UserError(f"MODEL_DRIFT_SCHEMA is '{chosen}', which {path} does not have; "
+                            f"its schemas with model_drift's answers: {', '.join(holding) or 'none'}")
+        return chosen
+    if len(holding) > 1:
+        raise UserError(f"{path} holds model_drift's answers in several schemas ({', '.join(holding)}); "
+                        f"set MODEL_DRIFT_SCHEMA to one of them, e.g. MODEL_DRIFT_SCHEMA={holding[0]}")
+    return holding[0] if holding else None
 
 
 def missing_marts(database: str | pathlib.Path) -> list[str]:

@@ -16,6 +16,7 @@ from model_drift.answers import (
     missing_message,
     recommendation_answers,
 )
+from model_drift.errors import UserError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # both need a complete build: a missing or empty answer table fails with one line, exit 2
     try:
         missing = missing_marts(args.database)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, UserError) as error:
         print(f"model-drift: {error}", file=sys.stderr)
         return 2
     if missing:

@@ -74,3 +74,30 @@ def test_the_exit_code_reaches_the_shell(tmp_path):
     done = subprocess.run([sys.executable, "-m", "model_drift", "answers", str(path)], capture_output=True, text=True)
     assert done.returncode == 2 and done.stdout == ""
     assert RECOMMENDATIONS in done.stderr and "Q1 and Q3-Q5" in done.stderr
+
+
+def test_answers_built_into_another_schema_are_found(tmp_path, monkeypatch):
+    """A profile's `schema: analytics` puts the tables there, not in DuckDB's main."""
+    monkeypatch.delenv("MODEL_DRIFT_SCHEMA", raising=False)
+    into = "create schema if not exists analytics; use analytics; "
+    path = database(tmp_path, into + ARRIVAL, into + ANSWERS)
+    done = subprocess.run([sys.executable, "-m", "model_drift", "answers", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Q5. How often should you retrain? Retrain every 7 days." in done.stdout
+    out = tmp_path / "report.html"
+    assert main(["report", str(path), "--out", str(out)]) == 0
+
+
+def test_answers_in_two_schemas_ask_which_one(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MODEL_DRIFT_SCHEMA", raising=False)
+    into = "create schema if not exists analytics; use analytics; "
+    path = database(tmp_path, ARRIVAL, ANSWERS, into + ARRIVAL, into + ANSWERS)
+    assert main(["answers", str(path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (f"model-drift: {path} holds model_drift's answers in several schemas (analytics, main); "
+                     "set MODEL_DRIFT_SCHEMA to one of them, e.g. MODEL_DRIFT_SCHEMA=analytics")
+    monkeypatch.setenv("MODEL_DRIFT_SCHEMA", "analytics")
+    assert main(["answers", str(path)]) == 0
+    monkeypatch.setenv("MODEL_DRIFT_SCHEMA", "staging")
+    assert main(["answers", str(path)]) == 2
+    assert "MODEL_DRIFT_SCHEMA is 'staging', which" in capsys.readouterr().err
