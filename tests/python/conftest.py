@@ -93,10 +93,10 @@ def write_parquet(frame: pd.DataFrame, path: pathlib.Path) -> pathlib.Path:
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
     """The demo project built once, exactly as scripts/demo.sh builds it."""
-    if not DEMO_PARQUET.exists():
-        from model_drift.demo_data import write_demo_parquet
+    from model_drift.demo_data import MODEL_VERSIONS_FILE, write_demo_parquet, write_model_versions_csv
 
-        write_demo_parquet(DEMO_PARQUET)
+    write_demo_parquet(DEMO_PARQUET)  # kept when it exists
+    write_model_versions_csv(DEMO_PARQUET.parent / MODEL_VERSIONS_FILE)  # as scripts/demo.sh writes both
     workdir = tmp_path_factory.mktemp("demo")
     deps = run_dbt(["deps"], workdir, project_dir=DEMO_PROJECT)
     assert deps.ok, deps.output
