@@ -36,7 +36,8 @@ def open_marts(database: str | pathlib.Path) -> Iterator[tuple[duckdb.DuckDBPyCo
         tables = connection.sql("select table_schema, table_name from information_schema.tables").fetchall()
         schema = marts_schema(path, tables)
         if schema is not None:  # the package's tables, wherever dbt wrote them (a profile's schema)
-            connection.execute("set schema = " + "'" + schema.replace("'", "''") + "'")
+            escaped = schema.replace("'", "''")
+            connection.execute(f"set schema = '{escaped}'")
         yield connection, {name for table_schema, name in tables if schema is None or table_schema == schema}
 
 

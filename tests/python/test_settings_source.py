@@ -114,7 +114,8 @@ def test_the_installed_package_runs_its_hooks_and_writes_every_var_to_the_settin
     run = run_dbt(["run", "--select", "model_drift__settings"], tmp_path / "run",
                   project_dir=INTEGRATION_PROJECT, target="duckdb")
     assert run.ok, run.output
-    # both package hooks (validate_settings, the Python-marts notice) ran in the installing project
+    # the package's three hooks (validate_settings, refresh_settings_table, the Python-marts notice) ran
+    # in the installing project
     assert all(f"OK hook: model_drift.on-run-start.{n}" in run.output for n in range(3)), run.output
     with duckdb.connect(str(run.database), read_only=True) as connection:
         settings = read_settings(connection.sql(f"select * from {INTEGRATION_SCHEMA}.model_drift__settings").df())
