@@ -54,19 +54,36 @@ def expected_edges(reference: np.ndarray, bins: int = BINS) -> tuple[np.ndarray,
 def numeric_expected(current: np.ndarray, reference: np.ndarray, edges: np.ndarray, deciles: np.ndarray) -> dict:
     """Distances recomputed from raw values and the mart's edges. A value v is
     in bin searchsorted(edges, v, 'left'): bins are (previous edge, edge], and
-    values above the last edge fall in an overflow bin."""
+    values above the last edge fall in an overflow bin. Binned Wasserstein
+    keeps the values of the two outer bins and those equal to an edge, and
+    puts every other value at its bin's midpoint."""
     samples = pd.concat([
         pd.DataFrame({"value": current, "sample": "current"}),
         pd.DataFrame({"value": reference, "sample": "reference"}),
     ], ignore_index=True)
-    samples["bin"] = np.searchsorted(edges, samples.value.to_numpy(), side="left")
+    values = samples.value.to_numpy()
+    bins = np.searchsorted(edges, values, side="left")
+    samples["bin"] = bins
+    # what the bins know of a value: exact in the outer bins and on an edge,
+    # else only that it lies between the bin's two edges (placed at the midpoint)
+    inner = (bins > 0) & (bins < len(edges))
+    upper = edges[np.minimum(bins, len(edges) - 1)] if len(edges) else values
+    lower = edges[np.maximum(bins - 1, 0)] if len(edges) else values
+    inside = inner & (values < upper)
+    samples["low"] = np.where(inside, lower, values)
+    samples["high"] = np.where(inside, upper, values)
+    samples["placed"] = np.where(inside, (lower + upper) / 2, values)
     assert len(current) and len(reference)
-    per_bin = samples.groupby(["bin", "sample"]).value.agg(["count", "mean", "min", "max"]).unstack("sample")
+    grouped = samples.groupby(["bin", "sample"])
+    per_bin = pd.concat({
+        "count": grouped.value.count(), "mean": grouped.placed.mean(),
+        "min": grouped.low.min(), "max": grouped.high.max(),
+    }, axis=1).unstack("sample")
     counts = per_bin["count"].fillna(0)
     shares = counts / counts.sum()
     gap = np.abs(shares.current.cumsum() - shares.reference.cumsum())
     ks = gap.max()
-    spread = samples.groupby("bin").value.agg(lambda v: v.max() > v.min())
+    spread = samples.groupby("bin").high.max() > samples.groupby("bin").low.min()
     hidden = np.maximum(shares.current, shares.reference)[spread.reindex(shares.index).to_numpy()]
     ks_bound = min(hidden.max() if len(hidden) else 0.0, 1 - ks)
     means = per_bin["mean"]

@@ -1,13 +1,25 @@
-{#- One GROUP BY per followed column: for every slice and period, the count,
-    sum, min and max of its values in each reference-quantile bin (numeric)
-    or each category (categorical, the top categories by name, the rest as
-    '__other__'). Every drift distance is computed from these rows. -#}
+{#- For every slice, period and followed column, the count of its values in
+    each bin (numeric: the fine reference-quantile bins; categorical: the top
+    categories by name, the rest as '__other__'), with a sum, min and max
+    per numeric bin. Every drift distance is computed from these rows.
+    Values are counted per bucket by model_drift.drift_buckets (DuckDB: one
+    histogram() scan for every column); a bin's sum, min and max are exact
+    where the buckets know them (the two outer bins, and values equal to
+    the bin's upper edge) and otherwise put its values strictly inside the
+    bin at the bin's midpoint, between its edges: the published KS and
+    Wasserstein error bounds cover that. The decile bin follows from the
+    fine one (the deciles are a subset of the edges). -#}
 {%- set columns = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) -%}
-{%- set edges = model_drift.bin_edges(ref('int_model_drift__drift_bin_edges')) -%}
 
-with observations as (
+with observations as {{ model_drift.not_materialized() }} (
 
     select * from {{ ref('int_model_drift__observations_segmented') }}
+
+),
+
+edges as {{ model_drift.not_materialized() }} (
+
+    select * from {{ ref('int_model_drift__drift_bin_edges') }}
 
 ),
 
@@ -17,64 +29,121 @@ top_categories as (
 
 ),
 
-histograms as (
+buckets as (
 
-    {% for column in columns -%}
-    {%- set quoted = model_drift.quote_name(column.name) -%}
-    {%- if column.type == 'numeric' -%}
-    {%- set value = 'cast(' ~ quoted ~ ' as ' ~ model_drift.type_double() ~ ')' -%}
-    {%- set feature_edges = edges.get(column.name, {'edges': [], 'deciles': []}) -%}
+    {{ model_drift.drift_buckets('observations', columns, ref('int_model_drift__drift_bin_edges')) }}
+
+),
+
+{# bucket 2k (strictly inside) and 2k - 1 (on edge k) both belong to fine
+    bin k - 1 .. k: bin k holds (edge k, edge k + 1] -#}
+numeric_buckets as (
+
     select
         segment_column,
         segment_value,
         period_start,
-        {{ model_drift.string_literal(column.name) }} as feature_name,
-        {{ model_drift.bin_number(value, feature_edges.edges) }} as bin_number,
-        {{ model_drift.bin_number(value, feature_edges.deciles) }} as decile_bin_number,
-        cast(null as {{ dbt.type_string() }}) as category,
-        count(*) as value_count,
-        sum({{ value }}) as value_sum,
-        min({{ value }}) as value_min,
-        max({{ value }}) as value_max
-    from observations
-    where {{ quoted }} is not null
-    group by segment_column, segment_value, period_start, 4, 5, 6, 7
-    {%- else -%}
+        feature_name,
+        cast(floor(bucket / 2.0) as {{ dbt.type_int() }}) as bin_number,
+        sum(value_count) as value_count,
+        sum(case when bucket % 2 = 1 then value_count else 0 end) as edge_count,
+        sum(tail_sum) as tail_sum,
+        min(tail_min) as tail_min,
+        max(tail_max) as tail_max
+    from buckets
+    where bucket is not null
+    group by 1, 2, 3, 4, 5
+
+),
+
+{# the fine bin k holds (edge k, edge k+1], so its values exceed exactly the
+    decile edges among the first k edges: that count is its decile bin -#}
+decile_of_bin as (
+
     select
-        observations.segment_column,
-        observations.segment_value,
-        observations.period_start,
-        {{ model_drift.string_literal(column.name) }} as feature_name,
+        feature_name,
+        edge_number as bin_number,
+        sum(case when is_decile_edge then 1 else 0 end) over (
+            partition by feature_name order by edge_number rows between unbounded preceding and current row
+        ) as decile_bin_number
+    from edges
+
+),
+
+numeric_bins as (
+
+    select
+        numeric_buckets.segment_column,
+        numeric_buckets.segment_value,
+        numeric_buckets.period_start,
+        numeric_buckets.feature_name,
+        numeric_buckets.bin_number,
+        coalesce(decile_of_bin.decile_bin_number, 0) as decile_bin_number,
+        cast(null as {{ dbt.type_string() }}) as category,
+        numeric_buckets.value_count,
+        {#- bin 0 (at most the first edge) and the last bin (above the last
+            edge) know their values below / above the edges exactly -#}
+        case
+            when numeric_buckets.bin_number = 0
+            then coalesce(numeric_buckets.tail_sum, 0) + coalesce(numeric_buckets.edge_count * uppers.upper_edge, 0)
+            when uppers.upper_edge is null then numeric_buckets.tail_sum
+            else
+                (numeric_buckets.value_count - numeric_buckets.edge_count)
+                * (lowers.upper_edge + uppers.upper_edge) / 2
+                + numeric_buckets.edge_count * uppers.upper_edge
+        end as value_sum,
+        case
+            when numeric_buckets.value_count = numeric_buckets.edge_count then uppers.upper_edge
+            when numeric_buckets.bin_number = 0 or uppers.upper_edge is null then numeric_buckets.tail_min
+            else lowers.upper_edge
+        end as value_min,
+        case
+            when uppers.upper_edge is null then numeric_buckets.tail_max
+            when numeric_buckets.edge_count > 0 then uppers.upper_edge
+            when numeric_buckets.bin_number = 0 then numeric_buckets.tail_max
+            else uppers.upper_edge
+        end as value_max
+    from numeric_buckets
+    left join edges as lowers
+        on numeric_buckets.feature_name = lowers.feature_name
+        and numeric_buckets.bin_number = lowers.edge_number
+    left join edges as uppers
+        on numeric_buckets.feature_name = uppers.feature_name
+        and numeric_buckets.bin_number + 1 = uppers.edge_number
+    left join decile_of_bin
+        on numeric_buckets.feature_name = decile_of_bin.feature_name
+        and numeric_buckets.bin_number = decile_of_bin.bin_number
+
+),
+
+categorical_bins as (
+
+    select
+        buckets.segment_column,
+        buckets.segment_value,
+        buckets.period_start,
+        buckets.feature_name,
         coalesce(top_categories.category_rank, 0) as bin_number,
         coalesce(top_categories.category_rank, 0) as decile_bin_number,
         coalesce(top_categories.category, '__other__') as category,
-        count(*) as value_count,
+        sum(buckets.value_count) as value_count,
         cast(null as {{ model_drift.type_double() }}) as value_sum,
         cast(null as {{ model_drift.type_double() }}) as value_min,
         cast(null as {{ model_drift.type_double() }}) as value_max
-    from observations
+    from buckets
     left join top_categories
-        on top_categories.feature_name = {{ model_drift.string_literal(column.name) }}
-        and top_categories.category = cast(observations.{{ quoted }} as {{ dbt.type_string() }})
-    where observations.{{ quoted }} is not null
-    group by observations.segment_column, observations.segment_value, observations.period_start, 4, 5, 6, 7
-    {%- endif %}
+        on buckets.feature_name = top_categories.feature_name
+        and buckets.category = top_categories.category
+    where buckets.category is not null
+    group by 1, 2, 3, 4, 5, 6, 7
+
+),
+
+histograms as (
+
+    select * from numeric_bins
     union all
-    {% endfor -%}
-    {#- named, so the union has these columns even with no followed column -#}
-    select
-        cast(null as {{ dbt.type_string() }}) as segment_column,
-        cast(null as {{ dbt.type_string() }}) as segment_value,
-        cast(null as {{ dbt.type_timestamp() }}) as period_start,
-        cast(null as {{ dbt.type_string() }}) as feature_name,
-        cast(0 as {{ dbt.type_int() }}) as bin_number,
-        cast(0 as {{ dbt.type_int() }}) as decile_bin_number,
-        cast(null as {{ dbt.type_string() }}) as category,
-        cast(0 as {{ dbt.type_bigint() }}) as value_count,
-        cast(null as {{ model_drift.type_double() }}) as value_sum,
-        cast(null as {{ model_drift.type_double() }}) as value_min,
-        cast(null as {{ model_drift.type_double() }}) as value_max
-    where 1 = 0
+    select * from categorical_bins
 
 )
 

@@ -3,7 +3,7 @@
     (interpolated, percentile_cont) of the values. -#}
 {%- set columns = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) -%}
 
-with observations as (
+with observations as {{ model_drift.not_materialized() }} (
 
     select * from {{ ref('int_model_drift__observations_segmented') }}
 
@@ -25,11 +25,12 @@ stats as (
         count(*) as row_count,
         count({{ quoted }}) as value_count,
         {% if column.type == 'numeric' -%}
+        {%- set percentiles = model_drift.percentiles_cont(value, [0.05, 0.5, 0.95]) -%}
         avg({{ value }}) as value_mean,
         stddev_samp({{ value }}) as value_std,
-        {{ model_drift.percentile_cont(value, 0.05) }} as value_p05,
-        {{ model_drift.percentile_cont(value, 0.5) }} as value_p50,
-        {{ model_drift.percentile_cont(value, 0.95) }} as value_p95,
+        {{ percentiles[0] }} as value_p05,
+        {{ percentiles[1] }} as value_p50,
+        {{ percentiles[2] }} as value_p95,
         cast(null as {{ dbt.type_bigint() }}) as distinct_categories
         {%- else -%}
         cast(null as {{ model_drift.type_double() }}) as value_mean,

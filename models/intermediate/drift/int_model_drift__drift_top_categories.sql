@@ -5,7 +5,7 @@
 {%- set categorical = model_drift.drift_columns(ref('int_model_drift__observations_cleaned'))
     | selectattr('type', 'equalto', 'categorical') | list -%}
 
-with observations as (
+with observations as {{ model_drift.not_materialized() }} (
 
     select * from {{ ref('int_model_drift__observations_cleaned') }}
     where {{ model_drift.reference_condition('period_start') }}

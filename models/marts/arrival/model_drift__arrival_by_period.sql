@@ -22,8 +22,8 @@ events_by_period as (
         period_start,
         count(*) as row_count,
         sum(case when is_labelled then 1 else 0 end) as labelled_row_count,
-        {% for p in [50, 90, 99] -%}
-        {{ model_drift.percentile_cont('label_delay_hours', p / 100) }} as label_delay_hours_p{{ p }},
+        {% for percentile in model_drift.percentiles_cont('label_delay_hours', [0.5, 0.9, 0.99]) -%}
+        {{ percentile }} as label_delay_hours_p{{ [50, 90, 99][loop.index0] }},
         {% endfor -%}
         max(label_delay_hours) as label_delay_hours_max
     from observations

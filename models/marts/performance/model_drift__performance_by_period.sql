@@ -9,7 +9,7 @@
 {%- set task = model_drift.staged_task(cleaned) -%}
 {%- set keys = ['segment_column', 'segment_value', 'model_version', 'period_start'] -%}
 
-with observations as (
+with observations as {{ model_drift.not_materialized() }} (
 
     select * from {{ ref('int_model_drift__observations_segmented') }}
     {% if s.roles.prediction is none %}where 1 = 0{% endif %}
