@@ -10,6 +10,8 @@ process tree, wall seconds and peak memory:
 - model_drift: `dbt build --select +<quality model> +<drift model>` on a
   fresh DuckDB file, and each of the two on its own (for the per-part
   comparisons);
+- full_build (only when named in --tools): `dbt build` of every model, the
+  backtest and the recommendations included, with every test;
 - floor: benchmarks/floor_duckdb.py, hand-written DuckDB;
 - pandas: benchmarks/baseline_pandas.py, pandas + scikit-learn/scipy;
 - NannyML and Evidently: benchmarks/run_nannyml.py and run_evidently.py, in
@@ -198,7 +200,8 @@ def dbt_command(parquet: pathlib.Path, models: list[str], workdir: pathlib.Path,
         "model_drift_as_of": "2030-01-01",
     }
     dbt = pathlib.Path(sys.executable).parent / "dbt"
-    select = ["--select", *[f"+{m}" for m in models]] if command == "build" else []
+    # no models: every model of the project (backtest and recommendations included)
+    select = ["--select", *[f"+{m}" for m in models]] if command == "build" and models else []
     cmd = [str(dbt if dbt.exists() else "dbt"), command, *select,
            "--vars", json.dumps(dbt_vars), "--target-path", str(workdir / "target"),
            "--log-path", str(workdir / "logs"), "--no-use-colors"]
@@ -241,6 +244,9 @@ def run_model_drift(parquet: pathlib.Path, models: list[str], args) -> Measureme
             if result.ok and missing:
                 result.status = "failed"
                 result.output += f"\n[benchmark] not built: {', '.join(missing)}"
+            if result.ok and set(statuses) - {"success", "pass", "warn"}:
+                result.status = "failed"
+                result.output += f"\n[benchmark] not every node passed: {_statuses(result)}"
         elif result.ok:
             result.status = "failed"
             result.output += "\n[benchmark] dbt wrote no run_results.json"
@@ -396,7 +402,8 @@ def main() -> int:
     parser.add_argument("--models", default=f"{QUALITY_MODEL},{DRIFT_MODEL}",
                         help="dbt models to build, quality model first then drift model (default %(default)s)")
     parser.add_argument("--tools", default="model_drift,floor,pandas,nannyml,evidently",
-                        help="contenders to run (default %(default)s)")
+                        help="contenders to run (default %(default)s; full_build, a `dbt build` of every "
+                             "model, runs only when named)")
     parser.add_argument("--cold-parse", dest="warm_parse", action="store_false",
                         help="time model_drift's dbt project parse too (by default `dbt parse` runs first, untimed, "
                              "as in a pipeline that keeps its target/ between runs)")
@@ -415,7 +422,7 @@ def main() -> int:
     sizes = sorted({parse_size(s) for s in args.sizes.split(",") if s.strip()})
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     tools = {t.strip() for t in args.tools.split(",") if t.strip()}
-    unknown = tools - {"model_drift", "floor", "pandas", "nannyml", "evidently"}
+    unknown = tools - {"model_drift", "full_build", "floor", "pandas", "nannyml", "evidently"}
     if unknown:
         parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
     parts = len(models) == 2 and not args.no_parts
@@ -438,6 +445,10 @@ def main() -> int:
            "parses only what changed)" if args.warm_parse else ", each including dbt's full project parse") + ".",
         "",
     ]
+    limit = os.environ.get("MODEL_DRIFT_DUCKDB_MEMORY_LIMIT")
+    limit = (f"{limit} (MODEL_DRIFT_DUCKDB_MEMORY_LIMIT)" if limit
+             else "80% of RAM, DuckDB's default (MODEL_DRIFT_DUCKDB_MEMORY_LIMIT, e.g. 4GB, caps it)")
+    header += [f"DuckDB memory_limit of the dbt builds: {limit}.", ""]
     versions = {p: version(p) for p in ("dbt-core", "dbt-duckdb", "duckdb", "pandas", "numpy", "scikit-learn", "scipy")}
     venvs: dict[str, tuple] = {}
     for name in ("nannyml", "evidently"):
@@ -526,6 +537,12 @@ def main() -> int:
                         row.base_key = "model_drift"
                         if row.m and row.m.ok and row.m.extra.get("dbt_elapsed"):
                             row.note = f"+{model}; dbt elapsed {row.m.extra['dbt_elapsed']:.2f} s; {_slowest(row.m)}"
+            if "full_build" in tools:
+                row = run("md_full", "model_drift, full build (every model)",
+                          lambda: run_model_drift(parquet, [], args))
+                if row.m and row.m.ok and row.m.extra.get("dbt_elapsed"):
+                    row.note = (f"every model and test; dbt elapsed {row.m.extra['dbt_elapsed']:.2f} s; "
+                                f"{_statuses(row.m)}; {_slowest(row.m)}")
             if "floor" in tools:
                 row = run("floor", "floor (hand-written DuckDB)",
                           lambda: run_script(sys.executable, "floor_duckdb.py", parquet, args.sql_timeout, args,
@@ -680,16 +697,28 @@ def checks(results: dict[int, dict[str, Row]], sizes: list[int], args, parts: bo
         else:
             lines.append(f"- model_drift within 2x of the floor at {size_label(rows)}: n/a (a side has no time).")
 
-    if memory in results and results[memory].get("model_drift") and results[memory]["model_drift"].m:
-        m = results[memory]["model_drift"].m
-        if m.ok:
-            lines.append(f"- model_drift peak memory < 6 GB at {size_label(memory)}: "
-                         f"{verdict(m.peak_mb < 6 * 1024)} ({m.peak_mb / 1024:.2f} GB).")
+    if check in results and "md_full" in results[check]:
+        full = results[check]["md_full"]
+        if full.seconds is not None:
+            lines.append(f"- Full build at {size_label(check)} within 15 minutes: {verdict(full.seconds <= 900)} "
+                         f"({full.seconds:.0f} s, peak {full.m.peak_mb / 1024:.2f} GB).")
         else:
-            lines.append(f"- model_drift peak memory < 6 GB at {size_label(memory)}: n/a (run {m.status}; "
-                         f"peak so far {m.peak_mb / 1024:.2f} GB).")
-    else:
-        lines.append(f"- model_drift peak memory < 6 GB at {size_label(memory)}: n/a (size not run).")
+            lines.append(f"- Full build at {size_label(check)} within 15 minutes: FAIL ({full.note or 'no time'}).")
+
+    for key, what in (("model_drift", "model_drift"), ("md_full", "the full build")):
+        row = results.get(memory, {}).get(key)
+        if key == "md_full" and row is None:
+            continue  # the full build runs only when asked for
+        if row and row.m:
+            m = row.m
+            if m.ok:
+                lines.append(f"- {what} peak memory < 6 GB at {size_label(memory)}: "
+                             f"{verdict(m.peak_mb < 6 * 1024)} ({m.peak_mb / 1024:.2f} GB, {m.seconds:.0f} s).")
+            else:
+                lines.append(f"- {what} peak memory < 6 GB at {size_label(memory)}: n/a (run {m.status}; "
+                             f"peak so far {m.peak_mb / 1024:.2f} GB).")
+        else:
+            lines.append(f"- {what} peak memory < 6 GB at {size_label(memory)}: n/a (size not run).")
     lines.append("")
     return lines
 

@@ -189,3 +189,30 @@
   case when {{ expression }} > cast('-Infinity' as {{ model_drift.type_double() }})
         and {{ expression }} < cast('Infinity' as {{ model_drift.type_double() }}) then {{ expression }} end
 {%- endmacro %}
+
+
+{% macro hash_fraction(expressions) %}
+  {#- A number in [0, 1] fixed by the values of `expressions` (a list of SQL
+      expressions): a 64-bit hash of them, scaled. Rows with equal values get
+      equal numbers on every run, so a filter on it is a deterministic
+      sample. Each engine uses its own hash function, so the numbers (not
+      their uniformity) differ between engines. -#}
+  {{ return(adapter.dispatch('hash_fraction', 'model_drift')(expressions)) }}
+{% endmacro %}
+
+{#- hashtextextended (PostgreSQL 11+) of the row's text form: signed 64 bits. -#}
+{% macro default__hash_fraction(expressions) -%}
+  (hashtextextended(row({{ expressions | join(', ') }})::text, 0)::float8 + 9223372036854775808.0)
+    / 18446744073709551616.0
+{%- endmacro %}
+
+{#- hash(): unsigned 64 bits. -#}
+{% macro duckdb__hash_fraction(expressions) -%}
+  cast(hash({{ expressions | join(', ') }}) as double) / 18446744073709551616.0
+{%- endmacro %}
+
+{#- xxhash64 (Spark's hash() has only 32 bits): signed 64 bits. -#}
+{% macro spark__hash_fraction(expressions) -%}
+  (cast(xxhash64({{ expressions | join(', ') }}) as double) + 9223372036854775808.0)
+    / 18446744073709551616.0
+{%- endmacro %}

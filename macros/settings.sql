@@ -213,6 +213,7 @@
       'backtest_min_train_rows': model_drift.whole_var('model_drift_backtest_min_train_rows', 10, 200),
       'backtest_max_replay_fits': model_drift.whole_var('model_drift_backtest_max_replay_fits', 8, 150),
       'backtest_max_eval_rows_per_period': model_drift.whole_var('model_drift_backtest_max_eval_rows_per_period', 10, 500),
+      'backtest_max_rows_per_period': model_drift.whole_var('model_drift_backtest_max_rows_per_period', 10, 20000),
       'backtest_n_jobs': n_jobs | int,
       'decay_spec': decay_spec,
       'decay_fresh_periods': model_drift.whole_var('model_drift_decay_fresh_periods', 1, 7),

@@ -170,9 +170,30 @@ def backtest_config(frame: pd.DataFrame, settings: Mapping[str, Any], categorica
     )
 
 
+# int_model_drift__backtest_input's column: the rows its period had before sampling
+PERIOD_ROWS_COLUMN = "period_row_count"
+
+
+def _unsampled(observations: pd.DataFrame, settings: Mapping[str, Any], log: Callable[[str], None]) -> pd.DataFrame:
+    """The observations without int_model_drift__backtest_input's period sizes,
+    after logging what its sample kept (cleaned observations pass unchanged)."""
+    if PERIOD_ROWS_COLUMN not in observations.columns:
+        return observations
+    sizes = observations.groupby("period_start")[PERIOD_ROWS_COLUMN].first()
+    cap = settings["backtest_max_rows_per_period"]
+    log(
+        f"backtest input: {len(observations):,} of {int(sizes.sum()):,} cleaned rows; {int((sizes > cap).sum())} of "
+        f"{len(sizes)} periods had more than var model_drift_backtest_max_rows_per_period = {cap:,} rows and "
+        "are a hash sample of about that many"
+    )
+    return observations.drop(columns=PERIOD_ROWS_COLUMN)
+
+
 def backtest_scores_table(observations: pd.DataFrame, settings: Mapping[str, Any],
                           log: Callable[[str], None] = print) -> pd.DataFrame:
-    """model_drift__backtest_scores from the cleaned observations."""
+    """model_drift__backtest_scores from int_model_drift__backtest_input (or the
+    cleaned observations)."""
+    observations = _unsampled(observations, settings, log)
     features = feature_columns(list(observations.columns), settings["features"], settings["segments"])
     if not features:
         raise UserError(

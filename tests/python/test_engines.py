@@ -92,8 +92,17 @@ def _read_spark_tables(env: dict, names) -> dict[str, pd.DataFrame]:
 
 # --- builds ------------------------------------------------------------------
 
+# The backtest's input (a view the SQL layer builds) with a cap below every
+# period's rows, so each engine's hash sample is exercised; the marts compared
+# do not read it.
+BACKTEST_INPUT = "int_model_drift__backtest_input"
+SAMPLE_CAP = 10
+SAMPLE_VARS = ["--vars", f"{{model_drift_backtest_max_rows_per_period: {SAMPLE_CAP}}}"]
+READ = [*SQL_MARTS, BACKTEST_INPUT]
+
+
 def _build(workdir: pathlib.Path, target: str, env: dict) -> DbtRun:
-    for command in (["deps"], ["seed"], [*BUILD_AFTER_SEED, *INSTALLED_SQL_LAYER]):
+    for command in (["deps"], ["seed"], [*BUILD_AFTER_SEED, *INSTALLED_SQL_LAYER, *SAMPLE_VARS]):
         started = time.monotonic()
         run = run_integration(command, workdir, target, env)
         assert run.ok, f"dbt {command[0]} --target {target} failed:\n{run.output[-20000:]}"
@@ -106,13 +115,13 @@ def duckdb_marts(tmp_path_factory) -> dict[str, pd.DataFrame]:
     """The reference: the same project and selection on DuckDB."""
     run = _build(tmp_path_factory.mktemp("engines_duckdb"), "duckdb", {})
     with duckdb.connect(str(run.database), read_only=True) as connection:
-        return {name: connection.sql(f"select * from {INTEGRATION_SCHEMA}.{name}").df() for name in SQL_MARTS}
+        return {name: connection.sql(f"select * from {INTEGRATION_SCHEMA}.{name}").df() for name in READ}
 
 
 @pytest.fixture(scope="module")
 def postgres_build(postgres_server, tmp_path_factory):
     run = _build(tmp_path_factory.mktemp("engines_postgres"), "postgres", postgres_server)
-    return run, {name: _read_postgres(postgres_server, name) for name in SQL_MARTS}
+    return run, {name: _read_postgres(postgres_server, name) for name in READ}
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +129,7 @@ def spark_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("engines_spark")
     env = _spark_env(root)
     run = _build(root, "spark", env)
-    return run, _read_spark_tables(env, SQL_MARTS)
+    return run, _read_spark_tables(env, READ)
 
 
 # --- comparison --------------------------------------------------------------
@@ -191,3 +200,31 @@ def test_spark_builds_the_sql_layer_with_duckdbs_numbers(duckdb_marts, spark_bui
     assert "ERROR=0" in run.output
     assert NOTICE.format("spark") in run.output
     compare_marts(duckdb_marts, marts, "spark")
+
+
+def check_sample(reference: dict[str, pd.DataFrame], other: dict[str, pd.DataFrame], engine: str) -> None:
+    """Each engine hashes with its own function, so the rows kept differ; what
+    must hold on each: the period sizes are DuckDB's, a period within the cap
+    keeps every row, and the others (nearly all here) keep about the cap, a
+    Bernoulli sample of rate cap / rows whose total is within 4.5 standard
+    deviations of its mean."""
+    def per_period(frame):
+        grouped = frame.groupby(frame["period_start"].map(_normalise))["period_row_count"]
+        return pd.DataFrame({"rows": grouped.first().astype(int), "kept": grouped.size()})
+
+    want, got = per_period(reference[BACKTEST_INPUT]), per_period(other[BACKTEST_INPUT])
+    assert list(got["rows"].items()) == list(want["rows"].items()), f"{engine}: other period sizes than duckdb"
+    sampled = got["rows"] > SAMPLE_CAP
+    assert sampled.mean() > 0.9, "the fixture no longer exercises the sample: lower SAMPLE_CAP"
+    assert (got["kept"][~sampled] == got["rows"][~sampled]).all(), f"{engine}: a small period lost rows"
+    rows, kept = got["rows"][sampled], got["kept"][sampled]
+    share = SAMPLE_CAP / rows
+    mean, spread = (rows * share).sum(), 4.5 * math.sqrt((rows * share * (1 - share)).sum())
+    assert abs(kept.sum() - mean) <= spread, (engine, kept.sum(), mean, spread)
+    assert (kept <= rows).all()
+
+
+def test_every_engine_samples_the_backtest_input_alike(duckdb_marts, postgres_build, spark_build):
+    check_sample(duckdb_marts, duckdb_marts, "duckdb")
+    for engine, (_, marts) in (("postgres", postgres_build), ("spark", spark_build)):
+        check_sample(duckdb_marts, marts, engine)
