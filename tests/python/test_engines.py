@@ -92,9 +92,9 @@ def _read_spark_tables(env: dict, names) -> dict[str, pd.DataFrame]:
 
 # --- builds ------------------------------------------------------------------
 
-# The backtest's input (a view the SQL layer builds) with a cap below every
-# period's rows, so each engine's hash sample is exercised; the marts compared
-# do not read it.
+# The backtest's input (a view the SQL layer builds) with a cap below nearly
+# every period's rows, so each engine's hash sample is exercised; the marts
+# compared do not read it.
 BACKTEST_INPUT = "int_model_drift__backtest_input"
 SAMPLE_CAP = 10
 SAMPLE_VARS = ["--vars", f"{{model_drift_backtest_max_rows_per_period: {SAMPLE_CAP}}}"]
