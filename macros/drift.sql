@@ -325,3 +325,137 @@
   {%- endfor -%}
   {{ return('case when ' ~ n_current ~ ' > 0 and ' ~ n_reference ~ ' > 0 then case when ' ~ lam ~ ' < 0.3 then 1.0 else least(1.0, greatest(0.0, 2 * (0 ' ~ terms | join(' ') ~ '))) end end') }}
 {% endmacro %}
+
+
+{% macro period_percentiles(observations, columns, fractions, histograms_relation, edges_relation) %}
+  {#- The body of a CTE, or '' where the engine's own percentile_cont is
+      used in the period stats' GROUP BY (the default): per slice, period
+      and numeric column of `observations`, the interpolated percentiles at
+      `fractions` (the same numbers as percentile_cont). Columns:
+      segment_column, segment_value, period_start, feature_name,
+      fraction_number (1-based), value_percentile. -#}
+  {{ return(adapter.dispatch('period_percentiles', 'model_drift')(
+      observations, columns, fractions, histograms_relation, edges_relation)) }}
+{% endmacro %}
+
+{% macro default__period_percentiles(observations, columns, fractions, histograms_relation, edges_relation) %}
+{% endmacro %}
+
+{% macro duckdb__period_percentiles(observations, columns, fractions, histograms_relation, edges_relation) %}
+    {#- Exact, in two passes, because DuckDB keeps every column's quantile
+        state (all its values) alive until the whole UNION ALL ends: at 100M
+        rows that ran out of a 5 GB memory limit. The fine histogram's
+        cumulative counts give, per percentile, the bins holding its two
+        ranks floor / ceil(p (n - 1)); only the values inside those bins
+        (about 1 / model_drift_drift_bins of the period when it looks like
+        the reference) are gathered and sorted, and read at their ranks
+        within the bracket. A period whose values mostly fall in one bin
+        gathers all of them: exact still, but then the memory is the
+        period's. -#}
+    {%- set numeric = columns | selectattr('type', 'equalto', 'numeric') | list -%}
+    with fractions (fraction_number, fraction) as (
+        values {% for fraction in fractions %}({{ loop.index }}, cast({{ fraction }} as double)){{ ', ' if not loop.last }}{% endfor %}
+    ),
+
+    bins as (
+        select
+            histograms.segment_column, histograms.segment_value, histograms.period_start, histograms.feature_name,
+            histograms.value_count,
+            coalesce(lowers.upper_edge, cast('-infinity' as double)) as lower_edge,
+            coalesce(uppers.upper_edge, cast('infinity' as double)) as upper_edge,
+            cast(sum(histograms.value_count) over periods as bigint) as through_count,
+            cast(sum(histograms.value_count) over (
+                partition by histograms.segment_column, histograms.segment_value,
+                    histograms.period_start, histograms.feature_name
+            ) as bigint) as period_count
+        from {{ histograms_relation }} as histograms
+        left join {{ edges_relation }} as lowers
+            on histograms.feature_name = lowers.feature_name and histograms.bin_number = lowers.edge_number
+        left join {{ edges_relation }} as uppers
+            on histograms.feature_name = uppers.feature_name and histograms.bin_number + 1 = uppers.edge_number
+        where histograms.category is null
+        window periods as (
+            partition by histograms.segment_column, histograms.segment_value,
+                histograms.period_start, histograms.feature_name
+            order by histograms.bin_number
+            rows between unbounded preceding and current row
+        )
+    ),
+
+    {#- 0-based ranks as quantile_cont reads them: position p (n - 1) -#}
+    ranks as (
+        select
+            bins.segment_column, bins.segment_value, bins.period_start, bins.feature_name,
+            bins.value_count, bins.lower_edge, bins.upper_edge, bins.through_count,
+            fractions.fraction_number,
+            fractions.fraction * (bins.period_count - 1) as position,
+            cast(floor(fractions.fraction * (bins.period_count - 1)) as bigint) as low_rank,
+            cast(ceil(fractions.fraction * (bins.period_count - 1)) as bigint) as high_rank
+        from bins
+        cross join fractions
+    ),
+
+    {#- the bins holding rank low_rank or high_rank: bin ranks run from
+        through_count - value_count to through_count - 1 -#}
+    brackets as (
+        select
+            segment_column, segment_value, period_start, feature_name, fraction_number,
+            any_value(position) as position,
+            any_value(low_rank) as low_rank,
+            any_value(high_rank) as high_rank,
+            min(lower_edge) as lower_edge,
+            max(upper_edge) as upper_edge,
+            min(through_count - value_count) as ranks_below
+        from ranks
+        where through_count > low_rank and through_count - value_count <= high_rank
+        group by 1, 2, 3, 4, 5
+    ),
+
+    bracket_values as (
+        {% for column in numeric -%}
+        {%- set value = 'cast(observations.' ~ model_drift.quote_name(column.name) ~ ' as double)' -%}
+        select
+            brackets.segment_column, brackets.segment_value, brackets.period_start, brackets.feature_name,
+            brackets.fraction_number, {{ value }} as value
+        from {{ observations }} as observations
+        inner join brackets
+            on brackets.feature_name = {{ model_drift.string_literal(column.name) }}
+            and observations.segment_column = brackets.segment_column
+            and observations.segment_value = brackets.segment_value
+            and observations.period_start = brackets.period_start
+        where {{ value }} > brackets.lower_edge and {{ value }} <= brackets.upper_edge
+        union all
+        {% endfor -%}
+        select
+            cast(null as varchar), cast(null as varchar), cast(null as timestamp), cast(null as varchar),
+            cast(null as integer), cast(null as double)
+        where 1 = 0
+    ),
+
+    sorted_brackets as (
+        select segment_column, segment_value, period_start, feature_name, fraction_number, list_sort(list(value)) as sorted
+        from bracket_values
+        group by 1, 2, 3, 4, 5
+    )
+
+    select
+        brackets.segment_column, brackets.segment_value, brackets.period_start, brackets.feature_name,
+        brackets.fraction_number,
+        case
+            when brackets.high_rank = brackets.low_rank
+            then sorted_brackets.sorted[brackets.low_rank - brackets.ranks_below + 1]
+            else
+                sorted_brackets.sorted[brackets.low_rank - brackets.ranks_below + 1]
+                + (brackets.position - brackets.low_rank) * (
+                    sorted_brackets.sorted[brackets.high_rank - brackets.ranks_below + 1]
+                    - sorted_brackets.sorted[brackets.low_rank - brackets.ranks_below + 1]
+                )
+        end as value_percentile
+    from brackets
+    inner join sorted_brackets
+        on brackets.segment_column = sorted_brackets.segment_column
+        and brackets.segment_value = sorted_brackets.segment_value
+        and brackets.period_start = sorted_brackets.period_start
+        and brackets.feature_name = sorted_brackets.feature_name
+        and brackets.fraction_number = sorted_brackets.fraction_number
+{% endmacro %}

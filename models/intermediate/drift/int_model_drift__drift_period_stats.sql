@@ -1,7 +1,14 @@
 {#- Per slice, followed column and period: rows, nulls, and for numeric
     columns the mean, standard deviation and 5th / 50th / 95th percentiles
-    (interpolated, percentile_cont) of the values. -#}
+    (interpolated, percentile_cont) of the values. Where
+    model_drift.period_percentiles has an engine's own way (DuckDB: exact,
+    from the fine histograms' brackets, in bounded memory), the
+    percentiles join in from it; elsewhere they are in the GROUP BY. -#}
 {%- set columns = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) -%}
+{%- set fractions = [0.05, 0.5, 0.95] -%}
+{%- set bracketed = model_drift.period_percentiles(
+    'observations', columns, fractions,
+    ref('int_model_drift__drift_histograms'), ref('int_model_drift__drift_bin_edges')) | trim -%}
 
 with observations as {{ model_drift.not_materialized() }} (
 
@@ -25,12 +32,12 @@ stats as (
         count(*) as row_count,
         count({{ quoted }}) as value_count,
         {% if column.type == 'numeric' -%}
-        {%- set percentiles = model_drift.percentiles_cont(value, [0.05, 0.5, 0.95]) -%}
+        {%- set percentiles = ['null'] * 3 if bracketed else model_drift.percentiles_cont(value, fractions) -%}
         avg({{ value }}) as value_mean,
         stddev_samp({{ value }}) as value_std,
-        {{ percentiles[0] }} as value_p05,
-        {{ percentiles[1] }} as value_p50,
-        {{ percentiles[2] }} as value_p95,
+        cast({{ percentiles[0] }} as {{ model_drift.type_double() }}) as value_p05,
+        cast({{ percentiles[1] }} as {{ model_drift.type_double() }}) as value_p50,
+        cast({{ percentiles[2] }} as {{ model_drift.type_double() }}) as value_p95,
         cast(null as {{ dbt.type_bigint() }}) as distinct_categories
         {%- else -%}
         cast(null as {{ model_drift.type_double() }}) as value_mean,
@@ -62,6 +69,39 @@ stats as (
         cast(null as {{ dbt.type_bigint() }}) as distinct_categories
     where 1 = 0
 
-)
+){% if bracketed %},
 
+percentiles as (
+
+    {{ bracketed }}
+
+){% endif %}
+
+{% if bracketed -%}
+select
+    stats.segment_column,
+    stats.segment_value,
+    stats.period_start,
+    stats.feature_name,
+    stats.feature_role,
+    stats.feature_type,
+    stats.row_count,
+    stats.value_count,
+    stats.value_mean,
+    stats.value_std,
+    {% for name in ['value_p05', 'value_p50', 'value_p95'] -%}
+    coalesce(stats.{{ name }}, percentile_{{ loop.index }}.value_percentile) as {{ name }},
+    {% endfor -%}
+    stats.distinct_categories
+from stats
+{% for name in ['value_p05', 'value_p50', 'value_p95'] -%}
+left join percentiles as percentile_{{ loop.index }}
+    on stats.segment_column = percentile_{{ loop.index }}.segment_column
+    and stats.segment_value = percentile_{{ loop.index }}.segment_value
+    and stats.period_start = percentile_{{ loop.index }}.period_start
+    and stats.feature_name = percentile_{{ loop.index }}.feature_name
+    and percentile_{{ loop.index }}.fraction_number = {{ loop.index }}
+{% endfor -%}
+{%- else -%}
 select * from stats
+{%- endif %}
