@@ -331,9 +331,9 @@
   {#- The body of a CTE, or '' where the engine's own percentile_cont is
       used in the period stats' GROUP BY (the default): per slice, period
       and numeric column of `observations`, the interpolated percentiles at
-      `fractions` (the same numbers as percentile_cont). Columns:
-      segment_column, segment_value, period_start, feature_name,
-      fraction_number (1-based), value_percentile. -#}
+      `fractions` (the same numbers as percentile_cont). One row per slice,
+      period and column: segment_column, segment_value, period_start,
+      feature_name, value_percentiles (a list in the order of `fractions`). -#}
   {{ return(adapter.dispatch('period_percentiles', 'model_drift')(
       observations, columns, fractions, histograms_relation, edges_relation)) }}
 {% endmacro %}
@@ -353,6 +353,9 @@
         gathers all of them: exact still, but then the memory is the
         period's. -#}
     {%- set numeric = columns | selectattr('type', 'equalto', 'numeric') | list -%}
+    {%- if not numeric -%}
+    {{ return('') }}
+    {%- endif -%}
     with fractions (fraction_number, fraction) as (
         values {% for fraction in fractions %}({{ loop.index }}, cast({{ fraction }} as double)){{ ', ' if not loop.last }}{% endfor %}
     ),
@@ -424,12 +427,8 @@
             and observations.segment_value = brackets.segment_value
             and observations.period_start = brackets.period_start
         where {{ value }} > brackets.lower_edge and {{ value }} <= brackets.upper_edge
-        union all
+        {{ 'union all' if not loop.last }}
         {% endfor -%}
-        select
-            cast(null as varchar), cast(null as varchar), cast(null as timestamp), cast(null as varchar),
-            cast(null as integer), cast(null as double)
-        where 1 = 0
     ),
 
     sorted_brackets as (
@@ -440,8 +439,7 @@
 
     select
         brackets.segment_column, brackets.segment_value, brackets.period_start, brackets.feature_name,
-        brackets.fraction_number,
-        case
+        list(case
             when brackets.high_rank = brackets.low_rank
             then sorted_brackets.sorted[brackets.low_rank - brackets.ranks_below + 1]
             else
@@ -450,7 +448,7 @@
                     sorted_brackets.sorted[brackets.high_rank - brackets.ranks_below + 1]
                     - sorted_brackets.sorted[brackets.low_rank - brackets.ranks_below + 1]
                 )
-        end as value_percentile
+        end order by brackets.fraction_number) as value_percentiles
     from brackets
     inner join sorted_brackets
         on brackets.segment_column = sorted_brackets.segment_column
@@ -458,4 +456,5 @@
         and brackets.period_start = sorted_brackets.period_start
         and brackets.feature_name = sorted_brackets.feature_name
         and brackets.fraction_number = sorted_brackets.fraction_number
+    group by 1, 2, 3, 4
 {% endmacro %}

@@ -160,6 +160,27 @@
 {% endmacro %}
 
 
+{% macro row_key(relation, alias) %}
+  {#- The SQL expressions a hash sample of `relation` (read as `alias`) keys
+      on: the observation_id of var model_drift_id, or else every staged
+      column (equal rows are kept or dropped together). -#}
+  {%- if model_drift.settings().roles.observation_id -%}
+    {%- do return([alias ~ '.observation_id']) -%}
+  {%- endif -%}
+  {%- do return(model_drift.qualified_columns(relation, alias)) -%}
+{% endmacro %}
+
+
+{% macro qualified_columns(relation, alias) %}
+  {#- Every staged column of `relation`, quoted and qualified with `alias`. -#}
+  {%- set qualified = [] -%}
+  {%- for column_name in model_drift.staged_columns(relation) -%}
+    {%- do qualified.append(alias ~ '.' ~ model_drift.quote_name(column_name)) -%}
+  {%- endfor -%}
+  {%- do return(qualified) -%}
+{% endmacro %}
+
+
 {% macro segment_columns(relation) %}
   {#- model_drift_segments as spelled in `relation`. -#}
   {%- set staged = {} -%}

@@ -200,6 +200,7 @@
       'reference_start': reference_start,
       'reference_end': reference_end,
       'drift_bins': bins | int,
+      'drift_edge_max_rows': model_drift.whole_var('model_drift_drift_edge_max_rows', 100, 2000000),
       'top_categories': top_categories | int,
       'metric': metric,
       'tolerance': tolerance,

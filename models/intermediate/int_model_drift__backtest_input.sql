@@ -10,12 +10,8 @@
 {{ config(materialized='view') }}
 {%- set s = model_drift.settings() -%}
 {%- set cap = s.backtest_max_rows_per_period -%}
-{%- set columns = model_drift.staged_columns(ref('int_model_drift__observations_cleaned')) -%}
-{%- set qualified = [] -%}
-{%- for column_name in columns -%}
-{%- do qualified.append('observations.' ~ model_drift.quote_name(column_name)) -%}
-{%- endfor -%}
-{%- set key = ['observations.observation_id'] if s.roles.observation_id else qualified -%}
+{%- set qualified = model_drift.qualified_columns(ref('int_model_drift__observations_cleaned'), 'observations') -%}
+{%- set key = model_drift.row_key(ref('int_model_drift__observations_cleaned'), 'observations') -%}
 
 with observations as {{ model_drift.not_materialized() }} (
 

@@ -207,7 +207,8 @@ def backtest_scores_table(observations: pd.DataFrame, settings: Mapping[str, Any
             f"'{settings['roles']['target']}'): point var model_drift_target at the column with the ground truth"
         )
     frame, categorical, numeric = encode_features(observations, features)
-    config = backtest_config(observations, settings, categorical, numeric)
+    del observations  # the encoded frame replaces it: one copy of the input in memory, not two
+    config = backtest_config(frame, settings, categorical, numeric)
     result = run_backtest(frame, config, log=log)
     log(
         f"backtest: {result.fit_count} fits in {result.wall_seconds:.1f} s "

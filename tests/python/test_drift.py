@@ -21,6 +21,7 @@ Tolerances:
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -403,6 +404,13 @@ def first_build(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def sampled_edges_build(tmp_path_factory):
+    return build_drift(tmp_path_factory.mktemp("drift_sampled_edges"), drift_frame(),
+                       model_drift_reference_periods=3, model_drift_drift_bins=10,
+                       model_drift_drift_edge_max_rows=SAMPLED_EDGE_ROWS)
+
+
+@pytest.fixture(scope="module")
 def dates_build(tmp_path_factory):
     return build_drift(tmp_path_factory.mktemp("drift_dates"), drift_frame(), model_drift_reference="dates",
                        model_drift_reference_start="2024-01-03", model_drift_reference_end="2024-01-06")
@@ -414,20 +422,23 @@ def trailing_build(tmp_path_factory):
                        model_drift_reference_periods=2)
 
 
-def check_fixture(run, frame: pd.DataFrame, reference_of, binning_rows: pd.DataFrame) -> pd.DataFrame:
+def check_fixture(run, frame: pd.DataFrame, reference_of, binning_rows: pd.DataFrame,
+                  edge_rows: pd.DataFrame | None = None, bins: int = BINS) -> pd.DataFrame:
     """Every slice, followed column and period of the fixture against the
     independent computation; reference_of(period) gives the reference rows,
-    binning_rows the rows bin edges and top categories come from."""
+    binning_rows the rows top categories (and, unless edge_rows, the `bins`
+    bin edges) come from."""
+    edge_rows = binning_rows if edge_rows is None else edge_rows
     drift = run.table("model_drift__feature_drift_by_period")
     shares = run.table("model_drift__category_share_by_period")
     edges = run.table("int_model_drift__drift_bin_edges", "feature_name, edge_number")
     tops = run.table("int_model_drift__drift_top_categories")
     assert set(drift.feature_name) == set(NUMERIC + CATEGORICAL + ["empty"])
     for feature in NUMERIC:
-        values = binning_rows[feature].dropna().to_numpy(float)
+        values = edge_rows[feature].dropna().to_numpy(float)
         own = edges[edges.feature_name == feature]
-        if len(values) >= BINS:   # fewer: see test_fixture_deciles_of_a_small_reference
-            all_edges, deciles = expected_edges(values)
+        if len(values) >= bins:   # fewer: see test_fixture_deciles_of_a_small_reference
+            all_edges, deciles = expected_edges(values, bins)
             np.testing.assert_array_equal(own.upper_edge.to_numpy(), all_edges, err_msg=feature)
             np.testing.assert_array_equal(own.upper_edge[own.is_decile_edge].to_numpy(), deciles, err_msg=feature)
         assert own.empty == (len(values) == 0), feature
@@ -517,6 +528,32 @@ def test_fixture_deciles_of_a_small_reference(first_build, fixture_frame):
     all_edges, deciles = expected_edges(reference.to_numpy(float))
     np.testing.assert_array_equal(edges.upper_edge.to_numpy(), all_edges)
     np.testing.assert_array_equal(edges.upper_edge[edges.is_decile_edge].to_numpy(), deciles)
+
+
+SAMPLED_EDGE_ROWS = 300
+
+
+def test_fixture_edges_of_a_sampled_reference(sampled_edges_build, fixture_frame):
+    """A reference of more rows than model_drift_drift_edge_max_rows: the
+    edges are the documented quantiles of its hash sample (a row is kept when
+    DuckDB's hash of all its cleaned columns, over 2^64, times the reference's
+    rows is below the cap), the distances exact against those edges, and the
+    top categories still from the whole reference."""
+    frame = fixture_frame
+    reference = frame[frame.period_start < START + pd.Timedelta(days=3)]
+    with duckdb.connect(str(sampled_edges_build.database), read_only=True) as connection:
+        names = [row[0] for row in connection.sql("describe int_model_drift__observations_cleaned").fetchall()]
+        key = ", ".join(f'"{name}"' for name in names)
+        sample = connection.execute(
+            f"select * from int_model_drift__observations_cleaned where period_start < ? "
+            f"and cast(hash({key}) as double) / 18446744073709551616.0 * ? < ?",
+            [START + pd.Timedelta(days=3), len(reference), SAMPLED_EDGE_ROWS]).df()
+    assert len(reference) == 900 and 200 <= len(sample) <= 400, len(sample)
+    check_fixture(sampled_edges_build, frame, lambda period: reference, reference, edge_rows=sample, bins=10)
+    # the sample, not the whole reference, set the edges
+    edges = sampled_edges_build.table("int_model_drift__drift_bin_edges where feature_name = 'smooth'", "edge_number")
+    np.testing.assert_array_equal(edges.upper_edge.to_numpy(), expected_edges(sample.smooth.dropna().to_numpy(), 10)[0])
+    assert not np.array_equal(edges.upper_edge.to_numpy(), expected_edges(reference.smooth.dropna().to_numpy(), 10)[0])
 
 
 def test_fixture_reference_dates(dates_build, fixture_frame):

@@ -1,9 +1,10 @@
 {#- Per slice, followed column and period: rows, nulls, and for numeric
     columns the mean, standard deviation and 5th / 50th / 95th percentiles
-    (interpolated, percentile_cont) of the values. Where
+    (interpolated, as percentile_cont) of the values. Where
     model_drift.period_percentiles has an engine's own way (DuckDB: exact,
     from the fine histograms' brackets, in bounded memory), the
-    percentiles join in from it; elsewhere they are in the GROUP BY. -#}
+    percentiles join in from it, one list per slice, column and period;
+    elsewhere they are percentile_cont in the GROUP BY. -#}
 {%- set columns = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) -%}
 {%- set fractions = [0.05, 0.5, 0.95] -%}
 {%- set bracketed = model_drift.period_percentiles(
@@ -90,18 +91,15 @@ select
     stats.value_mean,
     stats.value_std,
     {% for name in ['value_p05', 'value_p50', 'value_p95'] -%}
-    coalesce(stats.{{ name }}, percentile_{{ loop.index }}.value_percentile) as {{ name }},
+    percentiles.value_percentiles[{{ loop.index }}] as {{ name }},
     {% endfor -%}
     stats.distinct_categories
 from stats
-{% for name in ['value_p05', 'value_p50', 'value_p95'] -%}
-left join percentiles as percentile_{{ loop.index }}
-    on stats.segment_column = percentile_{{ loop.index }}.segment_column
-    and stats.segment_value = percentile_{{ loop.index }}.segment_value
-    and stats.period_start = percentile_{{ loop.index }}.period_start
-    and stats.feature_name = percentile_{{ loop.index }}.feature_name
-    and percentile_{{ loop.index }}.fraction_number = {{ loop.index }}
-{% endfor -%}
+left join percentiles
+    on stats.segment_column = percentiles.segment_column
+    and stats.segment_value = percentiles.segment_value
+    and stats.period_start = percentiles.period_start
+    and stats.feature_name = percentiles.feature_name
 {%- else -%}
 select * from stats
 {%- endif %}
