@@ -12,6 +12,9 @@ process tree, wall seconds and peak memory:
   comparisons);
 - full_build (only when named in --tools): `dbt build` of every model, the
   backtest and the recommendations included, with every test;
+- incremental (only when named): the SQL layer built with var
+  model_drift_incremental up to the last day, then the daily run once that
+  day and its labels have come (the backtest is left to a weekly full build);
 - floor: benchmarks/floor_duckdb.py, hand-written DuckDB;
 - pandas: benchmarks/baseline_pandas.py, pandas + scikit-learn/scipy;
 - NannyML and Evidently: benchmarks/run_nannyml.py and run_evidently.py, in
@@ -48,6 +51,8 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 QUALITY_MODEL = "model_drift__performance_by_period"
 DRIFT_MODEL = "model_drift__feature_drift_by_period"
+# the models of a daily run: all but the Python backtest and the recommendations over it
+SQL_LAYER = ["path:models/marts/experiments", "path:models/marts/recommendations"]
 FEATURES = ["num_1", "num_2", "num_3", "num_4", "num_5", "cat_1", "cat_2"]
 
 # Each alternative in its own virtual environment, versions pinned to ones
@@ -186,7 +191,7 @@ def _warm(path: pathlib.Path) -> None:
 
 
 def dbt_command(parquet: pathlib.Path, models: list[str], workdir: pathlib.Path,
-                command: str = "build") -> tuple[list[str], dict]:
+                command: str = "build", extra_vars: dict | None = None) -> tuple[list[str], dict]:
     dbt_vars = {
         "model_drift_input_path": str(parquet),
         "model_drift_event_at": "event_at",
@@ -198,10 +203,15 @@ def dbt_command(parquet: pathlib.Path, models: list[str], workdir: pathlib.Path,
         "model_drift_period": "day",
         "model_drift_features": FEATURES,
         "model_drift_as_of": "2030-01-01",
+        **(extra_vars or {}),
     }
     dbt = pathlib.Path(sys.executable).parent / "dbt"
-    # no models: every model of the project (backtest and recommendations included)
-    select = ["--select", *[f"+{m}" for m in models]] if command == "build" and models else []
+    # no models: every model of the project (backtest and recommendations included);
+    # SQL_LAYER: every model but those two
+    if models is SQL_LAYER and command == "build":
+        select = ["--exclude", *SQL_LAYER]
+    else:
+        select = ["--select", *[f"+{m}" for m in models]] if command == "build" and models else []
     cmd = [str(dbt if dbt.exists() else "dbt"), command, *select,
            "--vars", json.dumps(dbt_vars), "--target-path", str(workdir / "target"),
            "--log-path", str(workdir / "logs"), "--no-use-colors"]
@@ -212,44 +222,63 @@ def dbt_command(parquet: pathlib.Path, models: list[str], workdir: pathlib.Path,
 
 def run_model_drift(parquet: pathlib.Path, models: list[str], args) -> Measurement:
     with tempfile.TemporaryDirectory(prefix="model_drift_bench_") as tmp:
+        return run_dbt_build(parquet, models, args, pathlib.Path(tmp))
+
+
+def run_incremental(parquet: pathlib.Path, args) -> tuple[Measurement, Measurement]:
+    """The SQL layer built with var model_drift_incremental on up to the last
+    day (model_drift_as_of its start: later events unseen, later labels
+    unknown), then the daily run once that day and its labels have come."""
+    last_day = (dt.datetime(2024, 1, 1) + dt.timedelta(days=args.days - 1)).strftime("%Y-%m-%d")
+    with tempfile.TemporaryDirectory(prefix="model_drift_bench_") as tmp:
         workdir = pathlib.Path(tmp)
+        first = run_dbt_build(parquet, SQL_LAYER, args, workdir,
+                              {"model_drift_incremental": True, "model_drift_as_of": last_day})
+        if not first.ok:
+            return first, first
+        _warm(parquet)
+        return first, run_dbt_build(parquet, SQL_LAYER, args, workdir, {"model_drift_incremental": True})
+
+
+def run_dbt_build(parquet: pathlib.Path, models: list[str], args, workdir: pathlib.Path,
+                  extra_vars: dict | None = None) -> Measurement:
+    if args.warm_parse:
+        # what a scheduled pipeline does: dbt reuses target/partial_parse.msgpack
+        # from its last run with the same vars, so only the build is timed
+        cmd, env = dbt_command(parquet, models, workdir, command="parse", extra_vars=extra_vars)
+        started = time.perf_counter()
+        parsed = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+        parse_seconds = time.perf_counter() - started
+        if parsed.returncode != 0:
+            return Measurement(status="failed", seconds=parse_seconds, cpu_seconds=0.0, peak_mb=0.0,
+                               output=parsed.stdout[-3000:] + parsed.stderr[-3000:])
+    cmd, env = dbt_command(parquet, models, workdir, extra_vars=extra_vars)
+    result = measure(cmd, cwd=REPO, env=env, timeout=args.sql_timeout, mem_cap_mb=args.mem_cap_gb * 1024)
+    run_results = workdir / "target" / "run_results.json"
+    if run_results.exists():
+        data = json.loads(run_results.read_text())
+        result.extra["dbt_elapsed"] = data.get("elapsed_time")
         if args.warm_parse:
-            # what a scheduled pipeline does: dbt reuses target/partial_parse.msgpack
-            # from its last run with the same vars, so only the build is timed
-            cmd, env = dbt_command(parquet, models, workdir, command="parse")
-            started = time.perf_counter()
-            parsed = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
-            parse_seconds = time.perf_counter() - started
-            if parsed.returncode != 0:
-                return Measurement(status="failed", seconds=parse_seconds, cpu_seconds=0.0, peak_mb=0.0,
-                                   output=parsed.stdout[-3000:] + parsed.stderr[-3000:])
-        cmd, env = dbt_command(parquet, models, workdir)
-        result = measure(cmd, cwd=REPO, env=env, timeout=args.sql_timeout, mem_cap_mb=args.mem_cap_gb * 1024)
-        run_results = workdir / "target" / "run_results.json"
-        if run_results.exists():
-            data = json.loads(run_results.read_text())
-            result.extra["dbt_elapsed"] = data.get("elapsed_time")
-            if args.warm_parse:
-                result.extra["dbt_parse"] = parse_seconds
-            statuses: dict[str, int] = {}
-            for node in data.get("results", []):
-                statuses[node["status"]] = statuses.get(node["status"], 0) + 1
-            result.extra["dbt_statuses"] = statuses
-            nodes = sorted(((n.get("execution_time") or 0.0, n["unique_id"].split(".")[-1])
-                            for n in data.get("results", [])), reverse=True)
-            result.extra["dbt_slowest"] = [(name, seconds) for seconds, name in nodes[:3]]
-            built = {n["unique_id"].split(".")[-1] for n in data.get("results", [])
-                     if n["unique_id"].startswith("model.") and n["status"] == "success"}
-            missing = [m for m in models if m not in built]
-            if result.ok and missing:
-                result.status = "failed"
-                result.output += f"\n[benchmark] not built: {', '.join(missing)}"
-            if result.ok and set(statuses) - {"success", "pass", "warn"}:
-                result.status = "failed"
-                result.output += f"\n[benchmark] not every node passed: {_statuses(result)}"
-        elif result.ok:
+            result.extra["dbt_parse"] = parse_seconds
+        statuses: dict[str, int] = {}
+        for node in data.get("results", []):
+            statuses[node["status"]] = statuses.get(node["status"], 0) + 1
+        result.extra["dbt_statuses"] = statuses
+        nodes = sorted(((n.get("execution_time") or 0.0, n["unique_id"].split(".")[-1])
+                        for n in data.get("results", [])), reverse=True)
+        result.extra["dbt_slowest"] = [(name, seconds) for seconds, name in nodes[:3]]
+        built = {n["unique_id"].split(".")[-1] for n in data.get("results", [])
+                 if n["unique_id"].startswith("model.") and n["status"] == "success"}
+        missing = [m for m in models if m not in built and models is not SQL_LAYER]
+        if result.ok and missing:
             result.status = "failed"
-            result.output += "\n[benchmark] dbt wrote no run_results.json"
+            result.output += f"\n[benchmark] not built: {', '.join(missing)}"
+        if result.ok and set(statuses) - {"success", "pass", "warn"}:
+            result.status = "failed"
+            result.output += f"\n[benchmark] not every node passed: {_statuses(result)}"
+    elif result.ok:
+        result.status = "failed"
+        result.output += "\n[benchmark] dbt wrote no run_results.json"
     return result
 
 
@@ -403,7 +432,8 @@ def main() -> int:
                         help="dbt models to build, quality model first then drift model (default %(default)s)")
     parser.add_argument("--tools", default="model_drift,floor,pandas,nannyml,evidently",
                         help="contenders to run (default %(default)s; full_build, a `dbt build` of every "
-                             "model, runs only when named)")
+                             "model, and incremental, a first SQL-layer build with var model_drift_incremental "
+                             "then the daily run after one new day, run only when named)")
     parser.add_argument("--cold-parse", dest="warm_parse", action="store_false",
                         help="time model_drift's dbt project parse too (by default `dbt parse` runs first, untimed, "
                              "as in a pipeline that keeps its target/ between runs)")
@@ -422,7 +452,7 @@ def main() -> int:
     sizes = sorted({parse_size(s) for s in args.sizes.split(",") if s.strip()})
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     tools = {t.strip() for t in args.tools.split(",") if t.strip()}
-    unknown = tools - {"model_drift", "full_build", "floor", "pandas", "nannyml", "evidently"}
+    unknown = tools - {"model_drift", "full_build", "incremental", "floor", "pandas", "nannyml", "evidently"}
     if unknown:
         parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
     parts = len(models) == 2 and not args.no_parts
@@ -543,6 +573,23 @@ def main() -> int:
                 if row.m and row.m.ok and row.m.extra.get("dbt_elapsed"):
                     row.note = (f"every model and test; dbt elapsed {row.m.extra['dbt_elapsed']:.2f} s; "
                                 f"{_statuses(row.m)}; {_slowest(row.m)}")
+            if "incremental" in tools:
+                daily: list[Measurement] = []
+
+                def incremental_builds() -> Measurement:
+                    first, second = run_incremental(parquet, args)
+                    daily.append(second)
+                    return first
+
+                row = run("md_incr_first", "model_drift, SQL layer incremental: first build up to the last day",
+                          incremental_builds)
+                if daily and daily[0] is not row.m:
+                    m = daily[0]
+                    table["md_incr_daily"] = Row("model_drift, daily incremental run (the last day added)", m,
+                                                 seconds=m.seconds if m.ok else None, base_key="md_incr_first",
+                                                 note=f"dbt elapsed {m.extra.get('dbt_elapsed') or 0:.2f} s; "
+                                                      f"{_statuses(m)}; {_slowest(m)}" if m.ok else m.tail(3))
+                    print(f"  daily incremental run: {m.seconds:.2f} s, {m.peak_mb:,.0f} MB, {m.status}", flush=True)
             if "floor" in tools:
                 row = run("floor", "floor (hand-written DuckDB)",
                           lambda: run_script(sys.executable, "floor_duckdb.py", parquet, args.sql_timeout, args,
@@ -696,6 +743,17 @@ def checks(results: dict[int, dict[str, Row]], sizes: list[int], args, parts: bo
                          f"{more}{small}).")
         else:
             lines.append(f"- model_drift within 2x of the floor at {size_label(rows)}: n/a (a side has no time).")
+
+    daily = results.get(check, {}).get("md_incr_daily")
+    if daily is not None:
+        full = results[check].get("md_full")
+        base = full if full is not None and full.seconds else results[check].get("md_incr_first")
+        if daily.seconds is not None and base is not None and base.seconds:
+            lines.append(f"- Daily incremental run at {size_label(check)} at most 10% of a full build: "
+                         f"{verdict(daily.seconds <= 0.1 * base.seconds)} ({daily.seconds:.1f} s / "
+                         f"{base.seconds:.1f} s = {daily.seconds / base.seconds:.1%}, against {base.tool}).")
+        else:
+            lines.append(f"- Daily incremental run at {size_label(check)}: n/a (a side has no time).")
 
     if check in results and "md_full" in results[check]:
         full = results[check]["md_full"]

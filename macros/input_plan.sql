@@ -153,10 +153,12 @@
 
 {% macro staged_columns(relation) %}
   {#- The column names of `relation` (a model downstream of staging), read from
-      the warehouse: cheap metadata instead of planning the input again.
-      Empty while parsing. -#}
+      the warehouse: cheap metadata instead of planning the input again;
+      without the settings_fingerprint an incremental build adds. Empty while
+      parsing. -#}
   {%- if not execute -%}{%- do return([]) -%}{%- endif -%}
-  {%- do return(adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+  {%- do return(adapter.get_columns_in_relation(relation) | map(attribute='name')
+      | reject('equalto', 'settings_fingerprint') | list) -%}
 {% endmacro %}
 
 
@@ -225,7 +227,7 @@
   {%- if not execute -%}{%- do return([]) -%}{%- endif -%}
   {%- set s = model_drift.settings() -%}
   {%- set standard = ['event_at', 'label_at', 'target', 'prediction', 'model_version', 'observation_id',
-                      'period_start', 'is_labelled', 'label_delay_hours'] -%}
+                      'period_start', 'is_labelled', 'label_delay_hours', 'settings_fingerprint'] -%}
   {%- set wanted = (s.features | map('lower') | list) if s.features is not none else none -%}
   {%- set segments = s.segments | map('lower') | list -%}
   {%- set found = [] -%}

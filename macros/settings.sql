@@ -156,6 +156,15 @@
     {%- endif -%}
   {%- endfor -%}
 
+  {%- set incremental = var('model_drift_incremental') -%}
+  {%- if incremental is not boolean -%}
+    {{ model_drift.fail("var model_drift_incremental is '" ~ incremental ~ "'; it must be true or false, e.g. --vars '{model_drift_incremental: true}'") }}
+  {%- endif -%}
+  {%- set lookback = var('model_drift_incremental_lookback_periods') -%}
+  {%- if lookback is not none -%}
+    {%- set lookback = model_drift.whole_var('model_drift_incremental_lookback_periods', 0, 7) -%}
+  {%- endif -%}
+
   {%- set positive_class = var('model_drift_positive_class') -%}
   {%- if positive_class is boolean -%}
     {{ model_drift.fail("var model_drift_positive_class is " ~ positive_class ~ ", a boolean: YAML reads yes, no, true and false without quotes as booleans. Quote the value that means the positive class, e.g. --vars '{model_drift_positive_class: \"yes\"}'") }}
@@ -169,6 +178,9 @@
       'model_version': model_drift.column_var('model_drift_model_version'),
       'observation_id': model_drift.column_var('model_drift_id'),
   } -%}
+  {%- if incremental and lookback is none and not roles.label_at -%}
+    {{ model_drift.fail("var model_drift_incremental is true but the input has no label times (var model_drift_label_at), so how late a label can arrive is unknown; set var model_drift_incremental_lookback_periods to the most periods a label can come after its event, e.g. --vars '{model_drift_incremental_lookback_periods: 7}'") }}
+  {%- endif -%}
 
   {%- do return({
       'input_path': var('model_drift_input_path'),
@@ -202,6 +214,8 @@
       'drift_bins': bins | int,
       'drift_edge_max_rows': model_drift.whole_var('model_drift_drift_edge_max_rows', 100, 2000000),
       'top_categories': top_categories | int,
+      'incremental': incremental,
+      'incremental_lookback_periods': lookback,
       'metric': metric,
       'tolerance': tolerance,
       'tolerance_kind': tolerance_kind,

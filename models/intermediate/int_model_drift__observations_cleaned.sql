@@ -7,7 +7,11 @@
     - a label time without a target: the label time is ignored;
     - an id seen more than once: one row is kept (latest label time, then
       latest event time).
-    model_drift__input_checks counts each case. -#}
+    model_drift__input_checks counts each case. Incremental (var
+    model_drift_incremental): a run re-reads only the events of the periods
+    it recomputes, so an id seen again in those periods and once before them
+    is kept twice there (input_checks still counts it). -#}
+{{ config(**model_drift.incremental_config()) }}
 {%- set s = model_drift.settings() -%}
 {%- if execute -%}
 {%- set kept = run_query("select count(*) from (select 1 from " ~ ref('stg_model_drift__observations')
@@ -31,6 +35,7 @@ placed_in_time as (
     from observations
     where event_at is not null
         and event_at <= {{ model_drift.now_wall_clock() }}
+        and {{ model_drift.incremental_window('event_at', this) }}
 
 ),
 
@@ -85,6 +90,7 @@ final as (
         {{ dbt.date_trunc(s.period, 'event_at') }} as period_start,
         (is_label_known_by_now and target is not null) as is_labelled,
         {{ model_drift.hours_between('event_at', 'label_at_checked') }} as label_delay_hours
+    {{ model_drift.incremental_columns() }}
     from deduplicated
     where id_rank = 1
 

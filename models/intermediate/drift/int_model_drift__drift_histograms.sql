@@ -8,12 +8,20 @@
     the bin's upper edge) and otherwise put its values strictly inside the
     bin at the bin's midpoint, between its edges: the published KS and
     Wasserstein error bounds cover that. The decile bin follows from the
-    fine one (the deciles are a subset of the edges). -#}
+    fine one (the deciles are a subset of the edges). Incremental (var
+    model_drift_incremental): each row keeps the hash of the edges and top
+    categories it was binned against, and a run whose reference differs
+    (a first-periods reference still filling up) recomputes every period. -#}
+{{ config(**model_drift.incremental_config(reference_dependent=true)) }}
+{%- set reference_fingerprint = model_drift.reference_fingerprint(
+    ref('int_model_drift__drift_bin_edges'), ref('int_model_drift__drift_top_categories')) -%}
 {%- set columns = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) -%}
 
 with observations as {{ model_drift.not_materialized() }} (
 
     select * from {{ ref('int_model_drift__observations_segmented') }}
+    where {{ model_drift.incremental_window(
+        'period_start', ref('int_model_drift__observations_cleaned'), reference_fingerprint) }}
 
 ),
 
@@ -159,4 +167,5 @@ select
     cast(value_sum as {{ model_drift.type_double() }}) as value_sum,
     cast(value_min as {{ model_drift.type_double() }}) as value_min,
     cast(value_max as {{ model_drift.type_double() }}) as value_max
+{{ model_drift.incremental_columns(reference_fingerprint) }}
 from histograms

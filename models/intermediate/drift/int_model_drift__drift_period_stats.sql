@@ -5,6 +5,7 @@
     from the fine histograms' brackets, in bounded memory), the
     percentiles join in from it, one list per slice, column and period;
     elsewhere they are percentile_cont in the GROUP BY. -#}
+{{ config(**model_drift.incremental_config()) }}
 {%- set columns = model_drift.drift_columns(ref('int_model_drift__observations_cleaned')) -%}
 {%- set fractions = [0.05, 0.5, 0.95] -%}
 {%- set bracketed = model_drift.period_percentiles(
@@ -14,6 +15,7 @@
 with observations as {{ model_drift.not_materialized() }} (
 
     select * from {{ ref('int_model_drift__observations_segmented') }}
+    where {{ model_drift.incremental_window('period_start', ref('int_model_drift__observations_cleaned')) }}
 
 ),
 
@@ -94,6 +96,7 @@ select
     percentiles.value_percentiles[{{ loop.index }}] as {{ name }},
     {% endfor -%}
     stats.distinct_categories
+{{ model_drift.incremental_columns() }}
 from stats
 left join percentiles
     on stats.segment_column = percentiles.segment_column
@@ -101,5 +104,5 @@ left join percentiles
     and stats.period_start = percentiles.period_start
     and stats.feature_name = percentiles.feature_name
 {%- else -%}
-select * from stats
+select *{{ model_drift.incremental_columns() }} from stats
 {%- endif %}

@@ -1,10 +1,12 @@
 {#- Q2, per period: how many rows and labels arrived, how late the labels
-    came, and which periods had nothing. -#}
+    came, and which periods had nothing. Built from the per-period counts
+    (int_model_drift__arrival_events and _labels), so it is cheap to
+    rebuild after an incremental run. -#}
 {%- set s = model_drift.settings() -%}
 
-with observations as (
+with events_by_period as (
 
-    select * from {{ ref('int_model_drift__observations_segmented') }}
+    select * from {{ ref('int_model_drift__arrival_events') }}
 
 ),
 
@@ -14,40 +16,22 @@ spine as (
 
 ),
 
-events_by_period as (
-
-    select
-        segment_column,
-        segment_value,
-        period_start,
-        count(*) as row_count,
-        sum(case when is_labelled then 1 else 0 end) as labelled_row_count,
-        {% for percentile in model_drift.percentiles_cont('label_delay_hours', [0.5, 0.9, 0.99]) -%}
-        {{ percentile }} as label_delay_hours_p{{ [50, 90, 99][loop.index0] }},
-        {% endfor -%}
-        max(label_delay_hours) as label_delay_hours_max
-    from observations
-    group by segment_column, segment_value, period_start
-
-),
-
 labels_by_period as (
 
     {#- labels counted in the period they arrived, not the period of their event -#}
     select
         segment_column,
         segment_value,
-        {{ dbt.date_trunc(s.period, 'label_at') }} as period_start,
-        count(*) as labels_received_count
-    from observations
-    where label_at is not null
-    group by segment_column, segment_value, {{ dbt.date_trunc(s.period, 'label_at') }}
+        label_period_start as period_start,
+        sum(labels_received_count) as labels_received_count
+    from {{ ref('int_model_drift__arrival_labels') }}
+    group by segment_column, segment_value, label_period_start
 
 ),
 
 segment_keys as (
 
-    select distinct segment_column, segment_value from observations
+    select distinct segment_column, segment_value from events_by_period
 
 ),
 

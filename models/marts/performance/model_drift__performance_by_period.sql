@@ -3,16 +3,16 @@
     row per metric, so the schema is the same for every task. Periods with
     too few labels are flagged (is_low_label_count), never dropped; a metric
     that cannot be computed is null with its null_reason. Empty (but typed)
-    when var model_drift_prediction is not set. -#}
+    when var model_drift_prediction is not set. Built from
+    int_model_drift__quality_by_period, so it is cheap to rebuild after an
+    incremental run. -#}
 {%- set s = model_drift.settings() -%}
 {%- set cleaned = ref('int_model_drift__observations_cleaned') -%}
 {%- set task = model_drift.staged_task(cleaned) -%}
-{%- set keys = ['segment_column', 'segment_value', 'model_version', 'period_start'] -%}
 
-with observations as {{ model_drift.not_materialized() }} (
+with quality as (
 
-    select * from {{ ref('int_model_drift__observations_segmented') }}
-    {% if s.roles.prediction is none %}where 1 = 0{% endif %}
+    select * from {{ ref('int_model_drift__quality_by_period') }}
 
 ),
 
@@ -22,7 +22,23 @@ spine as (
 
 ),
 
-{{ model_drift.quality_metric_ctes('observations', keys, task) }},
+row_counts as (
+
+    select distinct
+        segment_column, segment_value, model_version, period_start, row_count, labelled_row_count
+    from quality
+
+),
+
+quality_metrics as (
+
+    select
+        segment_column, segment_value, model_version, period_start,
+        metric_name, metric_value, ci_low, ci_high, ci_method, metric_row_count, null_reason
+    from quality
+    where metric_name is not null
+
+),
 
 group_lifetimes as (
 
@@ -31,19 +47,8 @@ group_lifetimes as (
     select
         segment_column, segment_value, model_version,
         min(period_start) as first_period, max(period_start) as last_period
-    from observations
+    from row_counts
     group by segment_column, segment_value, model_version
-
-),
-
-row_counts as (
-
-    select
-        segment_column, segment_value, model_version, period_start,
-        count(*) as row_count,
-        sum(case when is_labelled then 1 else 0 end) as labelled_row_count
-    from observations
-    group by segment_column, segment_value, model_version, period_start
 
 ),
 
